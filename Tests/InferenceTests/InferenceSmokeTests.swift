@@ -1,0 +1,4 @@
+import Testing
+@testable import Inference
+
+@Test func moduleBuilds() { #expect(Bool(true)) }
