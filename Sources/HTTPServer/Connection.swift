@@ -1,0 +1,333 @@
+@preconcurrency import Dispatch
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One client connection: reads into the incremental parser, hands complete requests to
+/// handlers one at a time (so pipelined requests are answered in order), writes responses,
+/// and enforces the timeouts. Touched only on its loop's serial queue.
+final class Connection: @unchecked Sendable {
+    let fd: Int32
+    let remote: String
+    unowned let loop: IOLoop
+    let context: ServerContext
+    /// Accepted over the connection limit: answer 503 and close.
+    let rejected: Bool
+
+    private var parser: HTTPRequestParser
+    private var readSource: DispatchSourceRead?
+    private var readSuspended = false
+    private var writeSource: DispatchSourceWrite?
+    private var liveSources = 0
+
+    private var out: [UInt8] = []
+    private var outOffset = 0
+
+    private var inFlight = false
+    private var processing = false
+    private var closeAfterWrite = false
+    private var lingering = false
+    private var readEOF = false
+    private(set) var closed = false
+    private var requestsServed = 0
+
+    // Monotonic timestamps (ns) for the timeouts.
+    private var headStart: UInt64
+    private var lastRead: UInt64
+    private var idleSince: UInt64
+    private var writeProgress: UInt64 = 0
+    private var lingerStart: UInt64 = 0
+
+    /// Pipelined bytes buffered while a handler runs before reading pauses (backpressure).
+    private static let maxBufferedWhileBusy = 1 << 20
+    private static let lingerNanos: UInt64 = 2_000_000_000
+    private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    init(fd: Int32, remote: String, loop: IOLoop, rejected: Bool) {
+        self.fd = fd
+        self.remote = remote
+        self.loop = loop
+        self.context = loop.context
+        self.rejected = rejected
+        parser = HTTPRequestParser(limits: loop.context.configuration.limits)
+        let now = monotonicNanos()
+        headStart = now
+        lastRead = now
+        idleSince = now
+    }
+
+    func start() {
+        let rs = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
+        rs.setEventHandler { [unowned self] in onReadable() }
+        rs.setCancelHandler { [self] in sourceCancelled() }
+        liveSources += 1
+        readSource = rs
+        rs.resume()
+        if rejected {
+            let r = HTTPResponse.error(503, code: "too_many_connections", message: "the server is at its connection limit; retry shortly")
+            var resp = r
+            resp.headers.add(name: "Retry-After", value: "1")
+            closeAfterWrite = true
+            loop.serializer.serialize(resp, requestID: "", headOnly: false, keepAlive: false, http10: false, into: &out)
+            flush()
+        } else if loop.draining {
+            close()
+        }
+    }
+
+    // MARK: - Reading
+
+    private func onReadable() {
+        if closed { return }
+        let scratch = loop.scratch
+        while true {
+            let n = recv(fd, scratch.baseAddress, scratch.count, 0)
+            if n > 0 {
+                if lingering || rejected { continue }  // discard until the peer closes
+                let now = monotonicNanos()
+                if !inFlight && parser.phase == .idle && requestsServed > 0 { headStart = now }
+                parser.append(UnsafeRawBufferPointer(start: scratch.baseAddress, count: n))
+                lastRead = now
+                if n < scratch.count { break }
+                if inFlight && parser.bufferedByteCount > Connection.maxBufferedWhileBusy { break }
+                continue
+            }
+            if n == 0 {
+                readEOF = true
+                cancelRead()
+                if lingering || rejected { close(); return }
+                break
+            }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { break }
+            close()
+            return
+        }
+        if inFlight && parser.bufferedByteCount > Connection.maxBufferedWhileBusy, let rs = readSource, !readSuspended {
+            readSuspended = true
+            rs.suspend()
+        }
+        process()
+    }
+
+    private func cancelRead() {
+        guard let rs = readSource else { return }
+        readSource = nil
+        if readSuspended { readSuspended = false; rs.resume() }
+        rs.cancel()
+    }
+
+    // MARK: - Requests
+
+    /// Takes parser events until a request is in flight or more data is needed.
+    private func process() {
+        if processing { return }
+        processing = true
+        defer { processing = false }
+        while !inFlight && !closed && !closeAfterWrite && !lingering {
+            switch parser.next() {
+            case .needMoreData:
+                if readEOF { finish() }
+                return
+            case .continueNeeded:
+                out.append(contentsOf: Connection.continueBytes)
+                flush()
+            case .error(let e):
+                respondToParseError(e)
+                return
+            case .request(let req, let keepAlive):
+                dispatch(req, keepAlive: keepAlive)
+            }
+        }
+    }
+
+    /// Nothing more will arrive: close once everything queued is written.
+    private func finish() {
+        closeAfterWrite = true
+        if out.count == outOffset { close() }
+    }
+
+    private func respondToParseError(_ e: HTTPParseError) {
+        let now = monotonicNanos()
+        var req = HTTPRequest(method: "-", path: "-")
+        req.remoteAddress = remote
+        req.requestID = RequestID.generate()
+        complete(request: req, keepAlive: false, response: .error(e.status, code: e.code, message: e.message),
+                 pattern: nil, start: now, headOnly: false, http10: false)
+    }
+
+    private func dispatch(_ request: HTTPRequest, keepAlive: Bool) {
+        var req = request
+        inFlight = true
+        requestsServed += 1
+        req.remoteAddress = remote
+        if let id = req.headers["X-Request-Id"], RequestID.isSane(id) { req.requestID = id } else { req.requestID = RequestID.generate() }
+        let start = monotonicNanos()
+        let headOnly = req.method == "HEAD"
+        let http10 = req.version == "HTTP/1.0"
+        switch context.routes.match(method: req.method, target: req.target, path: req.path) {
+        case .notFound:
+            complete(request: req, keepAlive: keepAlive, response: .error(404, code: "not_found", message: "no route for \(req.path)"),
+                     pattern: nil, start: start, headOnly: headOnly, http10: http10)
+        case .methodNotAllowed(let allow):
+            var r = HTTPResponse.error(405, code: "method_not_allowed", message: "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
+            r.headers.add(name: "Allow", value: allow.joined(separator: ", "))
+            complete(request: req, keepAlive: keepAlive, response: r, pattern: nil, start: start, headOnly: headOnly, http10: http10)
+        case .found(let handler, let pattern, let params):
+            req.pathParameters = params
+            let logger = context.logger
+            let finalReq = req
+            let queue = loop.queue
+            Task { [self] in
+                let response: HTTPResponse
+                do {
+                    response = try await handler(finalReq)
+                } catch let e as any HTTPResponseError {
+                    response = e.response
+                } catch {
+                    logger.error("handler failed: \(error)", metadata: ["request_id": "\(finalReq.requestID)", "route": "\(pattern)"])
+                    response = .error(500, code: "internal", message: "internal server error (request id \(finalReq.requestID))")
+                }
+                queue.async {
+                    self.complete(request: finalReq, keepAlive: keepAlive, response: response, pattern: pattern,
+                                  start: start, headOnly: headOnly, http10: http10)
+                }
+            }
+        }
+    }
+
+    private func complete(request: HTTPRequest, keepAlive: Bool, response: HTTPResponse, pattern: String?,
+                          start: UInt64, headOnly: Bool, http10: Bool) {
+        inFlight = false
+        if closed { return }
+        var keep = keepAlive && !loop.draining && !readEOF && requestsServed < context.configuration.maxRequestsPerConnection
+        if keep, let c = response.headers["Connection"], c.utf8.count == 5, c.asciiCaseInsensitiveEquals("close") { keep = false }
+        let bytes = loop.serializer.serialize(response, requestID: request.requestID, headOnly: headOnly,
+                                              keepAlive: keep, http10: http10, into: &out)
+        let now = monotonicNanos()
+        let seconds = Double(now &- start) / 1e9
+        if context.logRequests {
+            context.logger.info("\(request.method) \(request.path) \(response.status) \(bytes)B \(Int((seconds * 1000).rounded()))ms",
+                                metadata: ["request_id": "\(request.requestID)", "remote": "\(remote)"])
+        }
+        context.observer?(request, pattern, response, seconds)
+        if !keep { closeAfterWrite = true }
+        headStart = now
+        idleSince = now
+        flush()
+        if closed || closeAfterWrite { return }
+        if readSuspended, let rs = readSource { readSuspended = false; rs.resume() }
+        process()
+    }
+
+    // MARK: - Writing
+
+    private func flush() {
+        if closed { return }
+        while outOffset < out.count {
+            let n = out.withUnsafeBytes { p in
+                send(fd, p.baseAddress! + outOffset, p.count - outOffset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                outOffset += n
+                writeProgress = monotonicNanos()
+                continue
+            }
+            let e = errno
+            if n < 0 && e == EINTR { continue }
+            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
+                armWrite()
+                return
+            }
+            close()
+            return
+        }
+        out.removeAll(keepingCapacity: true)
+        outOffset = 0
+        if let ws = writeSource { writeSource = nil; ws.cancel() }
+        if closeAfterWrite { startLinger() }
+    }
+
+    private func armWrite() {
+        guard writeSource == nil else { return }
+        if writeProgress == 0 { writeProgress = monotonicNanos() }
+        let ws = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
+        ws.setEventHandler { [unowned self] in flush() }
+        ws.setCancelHandler { [self] in sourceCancelled() }
+        liveSources += 1
+        writeSource = ws
+        ws.resume()
+    }
+
+    /// After a final response: stop sending and discard what the peer still sends until it
+    /// closes (or 2 s pass), so a client that is mid-upload reads our answer instead of a reset.
+    private func startLinger() {
+        if closed || lingering { return }
+        if readEOF || readSource == nil { close(); return }
+        lingering = true
+        lingerStart = monotonicNanos()
+        shutdown(fd, Int32(SHUT_WR))
+        if readSuspended, let rs = readSource { readSuspended = false; rs.resume() }
+    }
+
+    // MARK: - Timeouts and closing
+
+    func checkTimeouts(now: UInt64) {
+        if closed { return }
+        let c = context.configuration
+        if lingering {
+            if now &- lingerStart > Connection.lingerNanos { close() }
+            return
+        }
+        if out.count > outOffset {
+            if now &- writeProgress > c.writeTimeout.nanoseconds {
+                context.logger.debug("write stalled; closing", metadata: ["remote": "\(remote)"])
+                close()
+            }
+            return
+        }
+        if inFlight || rejected { return }
+        switch parser.phase {
+        case .idle:
+            let limit = requestsServed == 0 ? c.headerTimeout : c.keepAliveTimeout
+            if now &- idleSince > limit.nanoseconds { close() }
+        case .head:
+            if now &- headStart > c.headerTimeout.nanoseconds { timeout("request header not received in time") }
+        case .body:
+            if now &- lastRead > c.bodyIdleTimeout.nanoseconds { timeout("request body stalled") }
+        case .failed:
+            close()
+        }
+    }
+
+    private func timeout(_ message: String) {
+        respondToParseError(HTTPParseError(408, "request_timeout", message))
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their response.
+    func drain() {
+        if closed { return }
+        if !inFlight && parser.phase == .idle && out.count == outOffset { close(); return }
+        if lingering { close() }
+    }
+
+    func close() {
+        if closed { return }
+        closed = true
+        loop.remove(self)
+        if !rejected { context.connections.subtract(1, ordering: .relaxed) }
+        cancelRead()
+        if let ws = writeSource { writeSource = nil; ws.cancel() }
+        if liveSources == 0 { Glibc.close(fd) }
+    }
+
+    /// The fd is closed only after every dispatch source on it has been cancelled.
+    private func sourceCancelled() {
+        liveSources -= 1
+        if closed && liveSources == 0 { Glibc.close(fd) }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Inference
-
-@Test func moduleBuilds() { #expect(Bool(true)) }
