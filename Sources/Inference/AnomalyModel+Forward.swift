@@ -1,0 +1,129 @@
+import Foundation
+
+extension AnomalyModel {
+    /// The forward pass. Intermediate names passed to `record` (all CHW float32):
+    /// `teacher.stage{1..4}` (raw teacher stage outputs), `student.conv{k}` only where a stage
+    /// has two convs (`student.stage3.conv3` style names are not used), `student.stage{1..3}`
+    /// (CBAM outputs S1..S3), `student.stage4` (S4), `teacher.normalized` (T),
+    /// `proj.{1..3}` (P_i at the teacher's output size), `map.stage{1..4}` (M1..M4),
+    /// `map.fused`, `map.normalized`, `map.padded`, `map.resized`, `map.blurred` (= `map`).
+    func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace,
+                 record: ((String, UnsafePointer<Float>, Int) -> Void)?) -> AnomalyResult {
+        let h = ws.height, w = ws.width
+        let workers = ws.scratch.count
+        var timings: [StageTiming] = []
+        timings.reserveCapacity(32)
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ stage: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            timings.append(StageTiming(stage: stage, seconds: Double(now - clock) * 1e-9))
+            clock = now
+        }
+        func share() -> Int { min(workers, budget.currentShare()) }
+        let sizes = architecture.stageSizes(height: h, width: w)!
+        let arch = architecture
+
+        // Stage 1 of both networks: one GEMM over the shared im2col of the image.
+        let c1 = arch.stageChannels[0]
+        let pair = ws.tensor("pair1", channels: 2 * c1, height: sizes[0].height, width: sizes[0].width)
+        firstPair.forward(input: input, height: h, width: w, output: pair.pointer, epilogue: .biasReLUPool,
+                          workers: share(), scratch: ws.scratch)
+        lap("teacher+student.conv1")
+        let plane1 = sizes[0].height * sizes[0].width
+        let t1 = pair.pointer, s1 = pair.pointer + c1 * plane1
+        record?("teacher.stage1", t1, c1 * plane1)
+
+        // Runs the convs of `stage` (≥ 2) of `net` from `x`, returning the last output.
+        func runStage(_ layers: [ConvLayer], _ specs: [Architecture.Conv],
+                      from x: UnsafePointer<Float>, height ih: Int, width iw: Int) -> (UnsafeMutablePointer<Float>, Int, Int) {
+            var cur = x, ch = ih, cw = iw
+            var last: UnsafeMutablePointer<Float>!
+            for (layer, spec) in zip(layers, specs) {
+                let (oh, ow) = layer.outputSize(height: ch, width: cw, epilogue: spec.epilogue)
+                let out = ws.tensor(layer.name, channels: layer.outChannels, height: oh, width: ow)
+                layer.forward(input: cur, height: ch, width: cw, output: out.pointer, epilogue: spec.epilogue,
+                              workers: share(), scratch: ws.scratch)
+                lap(layer.name)
+                if specs.count > 1 { record?(layer.name, out.pointer, out.count) }
+                cur = UnsafePointer(out.pointer); ch = oh; cw = ow
+                last = out.pointer
+            }
+            return (last, ch, cw)
+        }
+
+        // Teacher stages 2…4.
+        var t = UnsafePointer(t1), (th, tw) = sizes[0]
+        for stage in 1..<4 {
+            let (out, oh, ow) = runStage(teacher[stage], arch.stages[stage], from: t, height: th, width: tw)
+            record?("teacher.stage\(stage + 1)", out, arch.stageChannels[stage] * oh * ow)
+            t = UnsafePointer(out); th = oh; tw = ow
+        }
+        let t4 = UnsafeMutablePointer(mutating: t)
+        let plane4 = th * tw, c4 = arch.outChannels
+        Kernels.normalizeChannels(t4, channels: c4, plane: plane4, mean: teacherMean.pointer, std: teacherStd.pointer)
+        record?("teacher.normalized", t4, c4 * plane4)
+
+        // Student: CBAM after stages 1–3; each S_i is sampled to the teacher's size, projected
+        // (nearest commutes with a 1×1 conv, so sample first) and compared with T.
+        let miscCount = 6 * plane4 + (th + 8) * (tw + 8) + (th + 8) * w + h * w
+            + GaussianBlur.anomalyMap.scratchCount(height: h, width: w)
+        let cbamScratch = ws.scratch[0].extra.pointer(count: sizes.map { arch.stageChannels.max()! * 4 + 3 * $0.height * $0.width }.max()!)
+        let misc = ws.misc.pointer(count: miscCount)
+        let maps = misc  // 4 planes of plane4: M1..M4
+        var s = s1, (sh, sw) = sizes[0]
+        for stage in 0..<4 {
+            if stage > 0 {
+                let (out, oh, ow) = runStage(student[stage], arch.stages[stage], from: s, height: sh, width: sw)
+                s = out; sh = oh; sw = ow
+            }
+            let cs = arch.stageChannels[stage]
+            if stage < 3 {
+                cbam[stage].apply(s, height: sh, width: sw, scratch: cbamScratch)
+                lap("student.cbam\(stage + 1)")
+                record?("student.stage\(stage + 1)", s, cs * sh * sw)
+                let sampled = ws.tensor("sampled\(stage + 1)", channels: cs, height: th, width: tw)
+                Kernels.nearest(s, channels: cs, height: sh, width: sw, toHeight: th, width: tw, into: sampled.pointer)
+                let p = ws.tensor("proj", channels: c4, height: th, width: tw)
+                projectors[stage].forward(input: sampled.pointer, height: th, width: tw, output: p.pointer,
+                                          epilogue: .bias, workers: share(), scratch: ws.scratch)
+                record?("proj.\(stage + 1)", p.pointer, p.count)
+                Kernels.channelMeanSquaredDifference(t4, p.pointer, channels: c4, plane: plane4, into: maps + stage * plane4)
+                lap("proj.\(stage + 1)")
+            } else {
+                record?("student.stage4", s, cs * sh * sw)
+                Kernels.channelMeanSquaredDifference(t4, s, channels: c4, plane: plane4, into: maps + 3 * plane4)
+                lap("map.stage4")
+            }
+            record?("map.stage\(stage + 1)", maps + stage * plane4, plane4)
+        }
+
+        // Fusion, quantile normalisation, pad 4, bilinear to the input size, blur, max.
+        let fused = misc + 4 * plane4
+        let wts = metadata.fusionWeights
+        for i in 0..<plane4 {
+            fused[i] = wts[0] * maps[i] + wts[1] * maps[plane4 + i] + wts[2] * maps[2 * plane4 + i] + wts[3] * maps[3 * plane4 + i]
+        }
+        record?("map.fused", fused, plane4)
+        let normalized = fused + plane4
+        let scale = 0.1 / (metadata.mapQHigh - metadata.mapQLow), low = metadata.mapQLow
+        for i in 0..<plane4 { normalized[i] = (fused[i] - low) * scale }
+        record?("map.normalized", normalized, plane4)
+        let ph = th + 8, pw = tw + 8
+        let padded = normalized + plane4
+        Kernels.pad(normalized, height: th, width: tw, by: 4, into: padded)
+        record?("map.padded", padded, ph * pw)
+        let rows = padded + ph * pw
+        let resized = rows + ph * w
+        Kernels.bilinear(padded, height: ph, width: pw, toHeight: h, width: w, rowScratch: rows, into: resized)
+        record?("map.resized", resized, h * w)
+        let blurScratch = resized + h * w
+        var result = [Float](repeating: 0, count: h * w)
+        result.withUnsafeMutableBufferPointer { out in
+            GaussianBlur.anomalyMap.apply(resized, height: h, width: w, scratch: blurScratch, into: out.baseAddress!)
+        }
+        let score = result.max() ?? 0
+        lap("map")
+        result.withUnsafeBufferPointer { record?("map.blurred", $0.baseAddress!, h * w) }
+        return AnomalyResult(score: score, map: result, mapWidth: w, mapHeight: h, timings: timings)
+    }
+}
