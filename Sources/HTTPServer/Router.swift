@@ -27,6 +27,10 @@ public final class Router: Sendable {
     public func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
     /// Shorthand for `add("POST", pattern, handler)`.
     public func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
+    /// Shorthand for `add("PUT", pattern, handler)`.
+    public func put(_ pattern: String, _ handler: @escaping HTTPHandler) { add("PUT", pattern, handler) }
+    /// Shorthand for `add("DELETE", pattern, handler)`.
+    public func delete(_ pattern: String, _ handler: @escaping HTTPHandler) { add("DELETE", pattern, handler) }
 
     /// The routes as an immutable table (what the server serves from).
     func snapshot() -> RouteTable { table.withLock { $0 } }
