@@ -1,12 +1,13 @@
 import Foundation
 
 extension AnomalyModel {
-    /// The forward pass. Intermediate names passed to `record` (all CHW float32):
-    /// `teacher.stage{1..4}` (raw teacher stage outputs), `student.conv{k}` only where a stage
-    /// has two convs (`student.stage3.conv3` style names are not used), `student.stage{1..3}`
-    /// (CBAM outputs S1..S3), `student.stage4` (S4), `teacher.normalized` (T),
-    /// `proj.{1..3}` (P_i at the teacher's output size), `map.stage{1..4}` (M1..M4),
-    /// `map.fused`, `map.normalized`, `map.padded`, `map.resized`, `map.blurred` (= `map`).
+    /// The forward pass. Intermediate names passed to `record` are those of the golden files
+    /// (training/make_goldens.py, without the `small.` prefix), all CHW float32:
+    /// `t1`…`t4` (teacher stage outputs, t4 before normalisation), `t_norm`, `s{i}_conv`
+    /// (student stage i before CBAM), `s{i}_cbam_channel`, `s{i}` (CBAM output S_i), `p{i}`
+    /// (projector output at t4's grid), `s4`, `m1`…`m4`, `fused`, `normalised`, `map` (final);
+    /// plus engine-only `padded`, `resized`, and `teacher.conv{k}` / `student.conv{k}` for each
+    /// conv of a two-conv stage.
     func forward(_ input: UnsafePointer<Float>, workspace ws: Workspace,
                  record: ((String, UnsafePointer<Float>, Int) -> Void)?) -> AnomalyResult {
         let h = ws.height, w = ws.width
@@ -31,7 +32,7 @@ extension AnomalyModel {
         lap("teacher+student.conv1")
         let plane1 = sizes[0].height * sizes[0].width
         let t1 = pair.pointer, s1 = pair.pointer + c1 * plane1
-        record?("teacher.stage1", t1, c1 * plane1)
+        record?("t1", t1, c1 * plane1)
 
         // Runs the convs of `stage` (≥ 2) of `net` from `x`, returning the last output.
         func runStage(_ layers: [ConvLayer], _ specs: [Architecture.Conv],
@@ -55,13 +56,14 @@ extension AnomalyModel {
         var t = UnsafePointer(t1), (th, tw) = sizes[0]
         for stage in 1..<4 {
             let (out, oh, ow) = runStage(teacher[stage], arch.stages[stage], from: t, height: th, width: tw)
-            record?("teacher.stage\(stage + 1)", out, arch.stageChannels[stage] * oh * ow)
+            record?(Self.names.teacher[stage], out, arch.stageChannels[stage] * oh * ow)
             t = UnsafePointer(out); th = oh; tw = ow
         }
         let t4 = UnsafeMutablePointer(mutating: t)
         let plane4 = th * tw, c4 = arch.outChannels
+        lap("teacher")
         Kernels.normalizeChannels(t4, channels: c4, plane: plane4, mean: teacherMean.pointer, std: teacherStd.pointer)
-        record?("teacher.normalized", t4, c4 * plane4)
+        record?("t_norm", t4, c4 * plane4)
 
         // Student: CBAM after stages 1–3; each S_i is sampled to the teacher's size, projected
         // (nearest commutes with a 1×1 conv, so sample first) and compared with T.
@@ -78,23 +80,25 @@ extension AnomalyModel {
             }
             let cs = arch.stageChannels[stage]
             if stage < 3 {
-                cbam[stage].apply(s, height: sh, width: sw, scratch: cbamScratch)
-                lap("student.cbam\(stage + 1)")
-                record?("student.stage\(stage + 1)", s, cs * sh * sw)
+                record?(Self.names.studentConv[stage], s, cs * sh * sw)
+                cbam[stage].apply(s, height: sh, width: sw, scratch: cbamScratch,
+                                  afterChannel: record.map { r in { r(Self.names.studentChannel[stage], $0, cs * sh * sw) } })
+                lap(Self.names.cbamStage[stage])
+                record?(Self.names.student[stage], s, cs * sh * sw)
                 let sampled = ws.tensor("sampled\(stage + 1)", channels: cs, height: th, width: tw)
                 Kernels.nearest(s, channels: cs, height: sh, width: sw, toHeight: th, width: tw, into: sampled.pointer)
                 let p = ws.tensor("proj", channels: c4, height: th, width: tw)
                 projectors[stage].forward(input: sampled.pointer, height: th, width: tw, output: p.pointer,
                                           epilogue: .bias, workers: share(), scratch: ws.scratch)
-                record?("proj.\(stage + 1)", p.pointer, p.count)
+                record?(Self.names.projector[stage], p.pointer, p.count)
                 Kernels.channelMeanSquaredDifference(t4, p.pointer, channels: c4, plane: plane4, into: maps + stage * plane4)
-                lap("proj.\(stage + 1)")
+                lap(Self.names.projectorStage[stage])
             } else {
-                record?("student.stage4", s, cs * sh * sw)
+                record?("s4", s, cs * sh * sw)
                 Kernels.channelMeanSquaredDifference(t4, s, channels: c4, plane: plane4, into: maps + 3 * plane4)
-                lap("map.stage4")
+                lap("map.m4")
             }
-            record?("map.stage\(stage + 1)", maps + stage * plane4, plane4)
+            record?(Self.names.map[stage], maps + stage * plane4, plane4)
         }
 
         // Fusion, quantile normalisation, pad 4, bilinear to the input size, blur, max.
@@ -103,19 +107,19 @@ extension AnomalyModel {
         for i in 0..<plane4 {
             fused[i] = wts[0] * maps[i] + wts[1] * maps[plane4 + i] + wts[2] * maps[2 * plane4 + i] + wts[3] * maps[3 * plane4 + i]
         }
-        record?("map.fused", fused, plane4)
+        record?("fused", fused, plane4)
         let normalized = fused + plane4
         let scale = 0.1 / (metadata.mapQHigh - metadata.mapQLow), low = metadata.mapQLow
         for i in 0..<plane4 { normalized[i] = (fused[i] - low) * scale }
-        record?("map.normalized", normalized, plane4)
+        record?("normalised", normalized, plane4)
         let ph = th + 8, pw = tw + 8
         let padded = normalized + plane4
         Kernels.pad(normalized, height: th, width: tw, by: 4, into: padded)
-        record?("map.padded", padded, ph * pw)
+        record?("padded", padded, ph * pw)
         let rows = padded + ph * pw
         let resized = rows + ph * w
         Kernels.bilinear(padded, height: ph, width: pw, toHeight: h, width: w, rowScratch: rows, into: resized)
-        record?("map.resized", resized, h * w)
+        record?("resized", resized, h * w)
         let blurScratch = resized + h * w
         var result = [Float](repeating: 0, count: h * w)
         result.withUnsafeMutableBufferPointer { out in
@@ -123,7 +127,14 @@ extension AnomalyModel {
         }
         let score = result.max() ?? 0
         lap("map")
-        result.withUnsafeBufferPointer { record?("map.blurred", $0.baseAddress!, h * w) }
+        result.withUnsafeBufferPointer { record?("map", $0.baseAddress!, h * w) }
         return AnomalyResult(score: score, map: result, mapWidth: w, mapHeight: h, timings: timings)
     }
+
+    /// Precomputed names, so the hot path builds no strings.
+    static let names = (
+        teacher: ["t1", "t2", "t3", "t4"], student: ["s1", "s2", "s3"], studentConv: ["s1_conv", "s2_conv", "s3_conv"],
+        studentChannel: ["s1_cbam_channel", "s2_cbam_channel", "s3_cbam_channel"],
+        cbamStage: ["student.cbam1", "student.cbam2", "student.cbam3"], projector: ["p1", "p2", "p3"],
+        projectorStage: ["proj.1+m1", "proj.2+m2", "proj.3+m3"], map: ["m1", "m2", "m3", "m4"])
 }

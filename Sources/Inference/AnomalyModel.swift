@@ -78,9 +78,13 @@ public final class AnomalyModel: Sendable {
         pool = WorkspacePool()
     }
 
-    /// Smallest square input the network accepts (every stage keeps ≥ 1 pixel, and the blur's
-    /// reflect padding needs a map larger than its radius).
-    public static let minimumInputSize = 64
+    /// Smallest side the network accepts: every stage keeps ≥ 1 pixel and the blur's reflect
+    /// padding needs a map larger than its radius (33 for both HKT and HKT+).
+    public var minimumInputSize: Int {
+        var n = GaussianBlur.anomalyMap.size / 2 + 1
+        while architecture.stageSizes(height: n, width: n) == nil { n += 1 }
+        return n
+    }
 
     /// Scores one image. `input`: normalised CHW float32, 3 × imageSize × imageSize.
     /// Blocking; safe for concurrent callers. Throws `InferenceError`.
@@ -90,8 +94,10 @@ public final class AnomalyModel: Sendable {
         return try run(input, height: s, width: s, record: nil)
     }
 
-    /// Every intermediate tensor of one forward pass at any size ≥ 64 (for parity tests).
-    /// Names: see `docs/PERFORMANCE.md` / `AnomalyModel+Forward.swift`.
+    /// Every intermediate tensor of one forward pass at any size ≥ `minimumInputSize`, the map
+    /// post-processing done at the input's size (for parity tests). Names are those of the
+    /// golden files (`t1`, `s2_cbam_channel`, `p3`, `m4`, `fused`, `map`, `score`, …; see
+    /// `AnomalyModel.forward`).
     public func intermediates(_ input: [Float], height: Int, width: Int) throws -> [String: [Float]] {
         guard input.count == 3 * height * width else {
             throw InferenceError.badInputShape(expected: 3 * height * width, found: input.count)
@@ -106,8 +112,9 @@ public final class AnomalyModel: Sendable {
 
     private func run(_ input: [Float], height: Int, width: Int,
                      record: ((String, UnsafePointer<Float>, Int) -> Void)?) throws -> AnomalyResult {
-        guard height >= Self.minimumInputSize, width >= Self.minimumInputSize else {
-            throw InferenceError.inputTooSmall(height: height, width: width, minimum: Self.minimumInputSize)
+        let minimum = minimumInputSize
+        guard height >= minimum, width >= minimum else {
+            throw InferenceError.inputTooSmall(height: height, width: width, minimum: minimum)
         }
         if let bad = input.firstIndex(where: { !$0.isFinite }) { throw InferenceError.nonFiniteInput(index: bad) }
         let ws = pool.take(height: height, width: width, workers: budget.cores)

@@ -28,7 +28,9 @@ struct CBAMLayer: @unchecked Sendable {
     @inline(__always) static func sigmoid(_ v: Float) -> Float { 1 / (1 + expf(-v)) }
 
     /// Applies CBAM to `x` (C×h×w) in place.
-    func apply(_ x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, scratch: UnsafeMutablePointer<Float>) {
+    /// `afterChannel` sees x after the channel attention (for parity intermediates).
+    func apply(_ x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, scratch: UnsafeMutablePointer<Float>,
+               afterChannel: ((UnsafePointer<Float>) -> Void)? = nil) {
         let hw = h * w, c = channels
         let sum = scratch, mx = scratch + hw, logits = scratch + 2 * hw
         let avgC = scratch + 3 * hw, maxC = avgC + c, att = maxC + c, tmp = att + c
@@ -52,6 +54,7 @@ struct CBAMLayer: @unchecked Sendable {
                 for i in 0..<hw { let v = p[i] * a; p[i] = v; sum[i] += v; mx[i] = max(mx[i], v) }
             }
         }
+        afterChannel?(x)
         let inv = 1 / Float(c)
         for i in 0..<hw { sum[i] *= inv }
         // 7×7 conv, padding 3, over [mean; max] → sigmoid.

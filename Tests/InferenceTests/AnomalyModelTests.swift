@@ -45,7 +45,7 @@ import Testing
         var bad = input
         bad[7] = .infinity
         #expect(throws: InferenceError.nonFiniteInput(index: 7)) { _ = try model.predict(bad) }
-        #expect(throws: InferenceError.inputTooSmall(height: 32, width: 64, minimum: 64)) {
+        #expect(throws: InferenceError.inputTooSmall(height: 32, width: 64, minimum: 33)) {
             _ = try model.intermediates([Float](repeating: 0, count: 3 * 32 * 64), height: 32, width: 64)
         }
     }

@@ -92,7 +92,7 @@ enum SafetensorsWriter {
         meta["arch"] = arch
         for (k, v) in extra { meta[k] = v }
         let items = randomModelItems(arch: arch, seed: seed).map { var i = $0; i.dtype = dtype; return i }
-        return try temporaryFile(file(items, metadata: meta), name: "\(arch)-\(seed).safetensors")
+        return try temporaryFile(file(items, metadata: meta), name: "\(arch)-\(seed)-\(UUID().uuidString).safetensors")
     }
 
     static func temporaryFile(_ bytes: [UInt8], name: String) throws -> URL {
