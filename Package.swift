@@ -47,7 +47,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["leakcheck.sh"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
     ],

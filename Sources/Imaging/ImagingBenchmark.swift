@@ -47,7 +47,7 @@ public enum ImagingBenchmark {
             rows.append(row)
             log(row)
         }
-        for (label, bytes) in images {
+        for (_, bytes) in images {
             let probe = try ImageDecoder.decode(bytes, minimumSide: size)
             let sz = "\(probe.originalWidth)x\(probe.originalHeight)"
             let fmt = probe.format.rawValue.uppercased()
