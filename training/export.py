@@ -75,12 +75,18 @@ def parity(m32: HKT, m16: HKT, xs) -> dict:
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("checkpoint")
-    ap.add_argument("out")
+    ap.add_argument("checkpoint_pos", nargs="?", metavar="CHECKPOINT")
+    ap.add_argument("out_pos", nargs="?", metavar="OUT")
+    ap.add_argument("--checkpoint", default=None, help="same as the first positional argument")
+    ap.add_argument("--out", default=None, help="same as the second positional argument")
     ap.add_argument("--dtype", choices=["auto", "f16", "f32"], default="auto")
     ap.add_argument("--image", default=None, help="a real image for the parity probe")
     ap.add_argument("--onnx", default=None)
     args = ap.parse_args(argv)
+    args.checkpoint = args.checkpoint or args.checkpoint_pos
+    args.out = args.out or args.out_pos
+    if not args.checkpoint or not args.out:
+        ap.error("need a checkpoint and an output path (positional or --checkpoint/--out)")
     torch.set_num_threads(2)
     m, ck = model_from_checkpoint(args.checkpoint)
     sd = {k: v.detach().float().contiguous() for k, v in m.state_dict().items()}

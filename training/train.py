@@ -72,9 +72,9 @@ def calibrate(model: HKT, val: torch.Tensor, q_low=0.9, q_high=0.995) -> list[fl
 
 
 @torch.no_grad()
-def evaluate(model: HKT, root: str, category: str, size: int = 256) -> dict:
+def evaluate(model: HKT, root: str, category: str, size: int = 256, every: int = 1) -> dict:
     from sklearn.metrics import roc_auc_score
-    items = test_items(root, category)
+    items = test_items(root, category)[::every]
     if not items:
         return {}
     scores, maps, masks, kinds = [], [], [], []
@@ -121,7 +121,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--minutes", type=float, default=None, help="wall-clock budget for the training loop")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--teacher", default=None, help="pretrained teacher .pt (else random init)")
-    ap.add_argument("--out", required=True, help="final checkpoint .pt (export with training.export)")
+    ap.add_argument("--out", default=None,
+                    help="final checkpoint .pt (default training/runs/<category>-<arch>.pt; export with training.export)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--weight-decay", type=float, default=1e-5)
@@ -130,7 +131,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--checkpoint-every", type=int, default=250)
     ap.add_argument("--max-train", type=int, default=None, help="use only the first N train images (smoke)")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--eval-every", type=int, default=1, help="evaluate on every k-th test image only (CPU budget)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = os.path.join("training", "runs", f"{args.category}-{args.arch}.pt")
     set_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -200,7 +204,7 @@ def main(argv=None) -> dict:
     val_scores = calibrate(model, val)
     print(f"trained {it} it in {train_seconds:.0f}s, loss ema {loss_ema}; q_low {model.map_q_low:.5g} "
           f"q_high {model.map_q_high:.5g} threshold {model.threshold:.4f}", flush=True)
-    metrics = {} if args.no_eval else evaluate(model, args.data, args.category)
+    metrics = {} if args.no_eval else evaluate(model, args.data, args.category, every=args.eval_every)
     if metrics:
         print("metrics: " + json.dumps({k: v for k, v in metrics.items() if k != "per_defect"}), flush=True)
         print("per defect: " + json.dumps(metrics["per_defect"]), flush=True)
@@ -208,7 +212,8 @@ def main(argv=None) -> dict:
                "iterations": it, "teacher": teacher_desc, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "seconds": round(train_seconds, 1), "lr": args.lr, "weight_decay": args.weight_decay, "batch": 1,
                "train_images": len(tr_files), "val_images": len(val_files), "device": args.device,
-               "threshold_rule": "max of validation image scores", "loss_ema": loss_ema}
+               "threshold_rule": "max of validation image scores", "loss_ema": loss_ema,
+               "eval_every": args.eval_every}
     out = {"state_dict": model.state_dict(), "settings": model.metadata_settings(), "category": args.category,
            "trained": trained, "metrics": metrics, "val_scores": val_scores}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
