@@ -1,4 +1,0 @@
-import Testing
-@testable import Service
-
-@Test func moduleBuilds() { #expect(Bool(true)) }
