@@ -1,5 +1,6 @@
-@preconcurrency import Dispatch
+import CNGHTTP2
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,9 +9,10 @@ import Darwin
 
 /// One client connection: reads into the incremental parser, hands complete requests to
 /// handlers one at a time (so pipelined requests are answered in order), writes responses,
-/// and enforces the timeouts. Touched only on its loop's serial queue.
+/// and enforces the timeouts. Touched only on its loop thread.
 final class Connection: @unchecked Sendable {
     let fd: Int32
+    let id: UInt64
     let remote: String
     unowned let loop: IOLoop
     let context: ServerContext
@@ -18,10 +20,10 @@ final class Connection: @unchecked Sendable {
     let rejected: Bool
 
     private var parser: HTTPRequestParser
-    private var readSource: DispatchSourceRead?
+    /// Reading paused because pipelined input piled up while a handler runs.
     private var readSuspended = false
-    private var writeSource: DispatchSourceWrite?
-    private var liveSources = 0
+    private var wantRead = true
+    private var wantWrite = false
 
     private var out: [UInt8] = []
     private var outOffset = 0
@@ -46,8 +48,9 @@ final class Connection: @unchecked Sendable {
     private static let lingerNanos: UInt64 = 2_000_000_000
     private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    init(fd: Int32, remote: String, loop: IOLoop, rejected: Bool) {
+    init(fd: Int32, id: UInt64, remote: String, loop: IOLoop, rejected: Bool) {
         self.fd = fd
+        self.id = id
         self.remote = remote
         self.loop = loop
         self.context = loop.context
@@ -60,12 +63,6 @@ final class Connection: @unchecked Sendable {
     }
 
     func start() {
-        let rs = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        rs.setEventHandler { [unowned self] in onReadable() }
-        rs.setCancelHandler { [self] in sourceCancelled() }
-        liveSources += 1
-        readSource = rs
-        rs.resume()
         if rejected {
             let r = HTTPResponse.error(503, code: "too_many_connections", message: "the server is at its connection limit; retry shortly")
             var resp = r
@@ -79,6 +76,30 @@ final class Connection: @unchecked Sendable {
     }
 
     // MARK: - Reading
+
+    /// Called by the loop with the epoll event bits for this socket.
+    func handle(events: UInt32) {
+        if closed { return }
+        if events & EPOLLOUT.rawValue != 0 { flush() }
+        if closed { return }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            if wantRead {
+                onReadable()
+            } else if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                close()  // the peer is gone while we were not reading
+            }
+        }
+    }
+
+    private func updateInterest() {
+        let r = !readEOF && !readSuspended
+        let w = out.count > outOffset
+        if r != wantRead || w != wantWrite {
+            wantRead = r
+            wantWrite = w
+            loop.setInterest(self, read: r, write: w)
+        }
+    }
 
     private func onReadable() {
         if closed { return }
@@ -107,18 +128,16 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        if inFlight && parser.bufferedByteCount > Connection.maxBufferedWhileBusy, let rs = readSource, !readSuspended {
+        if inFlight && parser.bufferedByteCount > Connection.maxBufferedWhileBusy && !readSuspended {
             readSuspended = true
-            rs.suspend()
+            updateInterest()
         }
         process()
     }
 
+    /// The peer finished sending: stop watching for input (level-triggered EOF would spin).
     private func cancelRead() {
-        guard let rs = readSource else { return }
-        readSource = nil
-        if readSuspended { readSuspended = false; rs.resume() }
-        rs.cancel()
+        updateInterest()
     }
 
     // MARK: - Requests
@@ -177,24 +196,46 @@ final class Connection: @unchecked Sendable {
             var r = HTTPResponse.error(405, code: "method_not_allowed", message: "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
             r.headers.add(name: "Allow", value: allow.joined(separator: ", "))
             complete(request: req, keepAlive: keepAlive, response: r, pattern: nil, start: start, headOnly: headOnly, http10: http10)
-        case .found(let handler, let pattern, let params):
+        case .found(let handler, let pattern, let params, let execution):
             req.pathParameters = params
             let logger = context.logger
             let finalReq = req
-            let queue = loop.queue
-            Task { [self] in
-                let response: HTTPResponse
+            let loop = self.loop
+            @Sendable func run() async -> HTTPResponse {
                 do {
-                    response = try await handler(finalReq)
+                    return try await handler(finalReq)
                 } catch let e as any HTTPResponseError {
-                    response = e.response
+                    return e.response
                 } catch {
                     logger.error("handler failed: \(error)", metadata: ["request_id": "\(finalReq.requestID)", "route": "\(pattern)"])
-                    response = .error(500, code: "internal", message: "internal server error (request id \(finalReq.requestID))")
+                    return .error(500, code: "internal", message: "internal server error (request id \(finalReq.requestID))")
                 }
-                queue.async {
-                    self.complete(request: finalReq, keepAlive: keepAlive, response: response, pattern: pattern,
-                                  start: start, headOnly: headOnly, http10: http10)
+            }
+            switch execution {
+            case .task:
+                Task { [self] in
+                    let response = await run()
+                    loop.execute {
+                        self.complete(request: finalReq, keepAlive: keepAlive, response: response, pattern: pattern,
+                                      start: start, headOnly: headOnly, http10: http10)
+                    }
+                }
+            case .inline:
+                // Runs synchronously here until the handler first suspends; a handler that never
+                // suspends completes before Task.immediate returns and is answered without a hop.
+                let handoff = InlineHandoff()
+                Task.immediate { [self] in
+                    let response = await run()
+                    if !handoff.offer(response) {
+                        loop.execute {
+                            self.complete(request: finalReq, keepAlive: keepAlive, response: response, pattern: pattern,
+                                          start: start, headOnly: headOnly, http10: http10)
+                        }
+                    }
+                }
+                if let response = handoff.take() {
+                    complete(request: finalReq, keepAlive: keepAlive, response: response, pattern: pattern,
+                             start: start, headOnly: headOnly, http10: http10)
                 }
             }
         }
@@ -220,7 +261,7 @@ final class Connection: @unchecked Sendable {
         idleSince = now
         flush()
         if closed || closeAfterWrite { return }
-        if readSuspended, let rs = readSource { readSuspended = false; rs.resume() }
+        if readSuspended { readSuspended = false; updateInterest() }
         process()
     }
 
@@ -240,7 +281,8 @@ final class Connection: @unchecked Sendable {
             let e = errno
             if n < 0 && e == EINTR { continue }
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
-                armWrite()
+                if !wantWrite { writeProgress = monotonicNanos() }
+                updateInterest()  // wait for EPOLLOUT
                 return
             }
             close()
@@ -248,30 +290,19 @@ final class Connection: @unchecked Sendable {
         }
         out.removeAll(keepingCapacity: true)
         outOffset = 0
-        if let ws = writeSource { writeSource = nil; ws.cancel() }
+        if wantWrite { updateInterest() }
         if closeAfterWrite { startLinger() }
-    }
-
-    private func armWrite() {
-        guard writeSource == nil else { return }
-        if writeProgress == 0 { writeProgress = monotonicNanos() }
-        let ws = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-        ws.setEventHandler { [unowned self] in flush() }
-        ws.setCancelHandler { [self] in sourceCancelled() }
-        liveSources += 1
-        writeSource = ws
-        ws.resume()
     }
 
     /// After a final response: stop sending and discard what the peer still sends until it
     /// closes (or 2 s pass), so a client that is mid-upload reads our answer instead of a reset.
     private func startLinger() {
         if closed || lingering { return }
-        if readEOF || readSource == nil { close(); return }
+        if readEOF { close(); return }
         lingering = true
         lingerStart = monotonicNanos()
         shutdown(fd, Int32(SHUT_WR))
-        if readSuspended, let rs = readSource { readSuspended = false; rs.resume() }
+        if readSuspended { readSuspended = false; updateInterest() }
     }
 
     // MARK: - Timeouts and closing
@@ -320,14 +351,31 @@ final class Connection: @unchecked Sendable {
         closed = true
         loop.remove(self)
         if !rejected { context.connections.subtract(1, ordering: .relaxed) }
-        cancelRead()
-        if let ws = writeSource { writeSource = nil; ws.cancel() }
-        if liveSources == 0 { Glibc.close(fd) }
+        Glibc.close(fd)
+    }
+}
+
+/// Hands an inline handler's response back to the I/O code that started it: if the handler
+/// finished before `Task.immediate` returned, `take()` gets the response; otherwise the task
+/// learns (from `offer` returning false) that it must post the completion itself.
+final class InlineHandoff: Sendable {
+    private enum State { case pending, callerLeft, done(HTTPResponse) }
+    private let state = Mutex<State>(.pending)
+
+    /// Called by the task; true when the caller will pick the response up.
+    func offer(_ r: HTTPResponse) -> Bool {
+        state.withLock { s in
+            if case .pending = s { s = .done(r); return true }
+            return false
+        }
     }
 
-    /// The fd is closed only after every dispatch source on it has been cancelled.
-    private func sourceCancelled() {
-        liveSources -= 1
-        if closed && liveSources == 0 { Glibc.close(fd) }
+    /// Called by the caller right after starting the task.
+    func take() -> HTTPResponse? {
+        state.withLock { s in
+            if case .done(let r) = s { s = .callerLeft; return r }
+            s = .callerLeft
+            return nil
+        }
     }
 }

@@ -26,7 +26,7 @@ extension HTTPServer {
         public var maxRequestsPerConnection: Int = 100_000
         /// Value of the `Server` header; empty omits it.
         public var serverName: String = "hkt-serve"
-        /// Number of I/O queues connections are spread over (0 = one per CPU core).
+        /// Number of epoll I/O threads (0 = one per CPU core).
         public var ioThreads: Int = 0
 
         public init() {}

@@ -7,11 +7,12 @@ import Glibc
 import Darwin
 #endif
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch.
+/// An HTTP/1.1 server on POSIX sockets and epoll (Linux).
 ///
-/// Sockets are non-blocking and driven by `DispatchSource`s on a few serial I/O queues
-/// (one per core by default); parsing and writing happen there, while handlers run as Swift
-/// tasks on the global executor, so a slow handler never delays other connections.
+/// Sockets are non-blocking and driven by a few epoll I/O threads (one per core by default);
+/// accepting, parsing and writing happen there, while handlers run as Swift tasks on the
+/// global executor (or, for routes marked ``HandlerExecution/inline``, start on the I/O
+/// thread), so a slow handler never delays other connections.
 /// Each response (head + body) is written with one `send` when the socket accepts it.
 ///
 /// ```swift
@@ -22,7 +23,7 @@ import Darwin
 /// await server.shutdown(deadline: .seconds(10))
 /// ```
 public final class HTTPServer: Sendable {
-    /// Called on an I/O queue after each response is queued for writing: the request (with
+    /// Called on an I/O thread after each response is queued for writing: the request (with
     /// `pathParameters`), the matched route pattern (nil for 404/405/parse errors), the response
     /// and the time from complete request to response in seconds. Keep it cheap (metrics).
     public typealias Observer = @Sendable (HTTPRequest, _ routePattern: String?, HTTPResponse, _ durationSeconds: Double) -> Void
@@ -33,7 +34,6 @@ public final class HTTPServer: Sendable {
         var boundPort = 0
         var observer: Observer?
         var listenerFD: Int32 = -1
-        var acceptSource: DispatchSourceRead?
         var loops: [IOLoop] = []
         var context: ServerContext?
     }
@@ -80,38 +80,39 @@ public final class HTTPServer: Sendable {
         let observer = state.withLock { $0.observer }
         let ctx = ServerContext(configuration: configuration, routes: router.snapshot(), logger: logger, observer: observer)
         let n = configuration.ioThreads > 0 ? configuration.ioThreads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let loops = (0..<n).map { IOLoop(index: $0, context: ctx) }
-        for l in loops { l.start() }
-        let acceptQueue = DispatchQueue(label: "hkt.http.accept")
-        let acceptor = Acceptor(listenerFD: fd, loops: loops, context: ctx, queue: acceptQueue)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-        source.setEventHandler { acceptor.acceptAll(source: source) }
-        source.setCancelHandler { close(fd) }
+        let loops = (0..<n).map { IOLoop(index: $0, context: ctx, listenerFD: fd) }
         state.withLock {
             $0.boundPort = port
             $0.listenerFD = fd
-            $0.acceptSource = source
             $0.loops = loops
             $0.context = ctx
         }
-        source.resume()
+        for l in loops { l.start() }
         let display = configuration.host.contains(":") ? "[\(configuration.host)]:\(port)" : "\(configuration.host):\(port)"
-        logger.info("listening on \(display)", metadata: ["backlog": "\(configuration.backlog)", "max_connections": "\(configuration.maxConnections)", "io_queues": "\(n)"])
+        logger.info("listening on \(display)", metadata: ["backlog": "\(configuration.backlog)", "max_connections": "\(configuration.maxConnections)", "io_threads": "\(n)"])
     }
 
     /// Graceful drain: stops accepting (new connections are refused), closes idle keep-alive
     /// connections, lets in-flight requests finish and answers them with `Connection: close`,
     /// then after `deadline` closes whatever is left. Returns when every connection is closed.
     public func shutdown(deadline: Duration) async {
-        let (source, loops, ctx) = state.withLock { s -> (DispatchSourceRead?, [IOLoop], ServerContext?) in
-            let r = (s.acceptSource, s.loops, s.context)
-            s.acceptSource = nil
+        let (fd, loops, ctx, already) = state.withLock { s -> (Int32, [IOLoop], ServerContext?, Bool) in
+            let r = (s.listenerFD, s.loops, s.context, s.shutDown)
             s.shutDown = true
+            s.listenerFD = -1
             return r
         }
-        guard let ctx else { return }
-        source?.cancel()  // the cancel handler closes the listening socket
-        for l in loops { l.queue.async { l.beginDrain() } }
+        guard let ctx, !already else { return }
+        // Every loop stops watching the listener before it is closed, so no loop can accept on
+        // a descriptor number that the kernel has meanwhile reused.
+        let stopped = Atomic<Int>(0)
+        for l in loops {
+            l.execute {
+                l.stopAccepting()
+                if stopped.add(1, ordering: .acquiringAndReleasing).newValue == loops.count { close(fd) }
+                l.beginDrain()
+            }
+        }
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)
         while ctx.connections.load(ordering: .relaxed) > 0 && clock.now < end {
@@ -120,13 +121,13 @@ public final class HTTPServer: Sendable {
         let left = ctx.connections.load(ordering: .relaxed)
         if left > 0 {
             logger.warning("shutdown deadline passed; closing \(left) connection(s)")
-            for l in loops { l.queue.async { l.closeAll() } }
+            for l in loops { l.execute { l.closeAll() } }
             let hard = clock.now.advanced(by: .seconds(2))
             while ctx.connections.load(ordering: .relaxed) > 0 && clock.now < hard {
                 try? await Task.sleep(for: .milliseconds(5))
             }
         }
-        for l in loops { l.queue.async { l.stop() } }
+        for l in loops { l.execute { l.stop() } }
         logger.info("HTTP server stopped")
     }
 }

@@ -83,6 +83,17 @@ struct LiveServerTests {
         }
     }
 
+    @Test func inlineHandlersThatSuspendStillComplete() async throws {
+        try await withServer { _, port in
+            let rs = try await offThread {
+                let c = try TestClient(port: port)
+                try c.send("GET /inline-sleep HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /inline-sleep HTTP/1.1\r\nHost: x\r\n\r\n")
+                return [try c.readResponse(), try c.readResponse(), try c.readResponse()]
+            }
+            #expect(rs.map(\.bodyText) == ["inline slept", #"{"status":"ok"}"#, "inline slept"])
+        }
+    }
+
     @Test func pipelinedRequestsAnsweredInOrder() async throws {
         try await withServer { _, port in
             let rs = try await offThread {

@@ -165,7 +165,11 @@ struct PlainError: Error {}
 
 func testRouter() -> Router {
     let r = Router()
-    r.get("/healthz") { _ in .json(200, #"{"status":"ok"}"#) }
+    r.add("GET", "/healthz", execution: .inline) { _ in .json(200, #"{"status":"ok"}"#) }
+    r.add("GET", "/inline-sleep", execution: .inline) { _ in
+        try await Task.sleep(for: .milliseconds(20))
+        return .text(200, "inline slept")
+    }
     r.post("/echo") { req in HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: req.body) }
     r.put("/echo") { req in HTTPResponse(status: 200, body: req.body) }
     r.get("/sleep") { req in
