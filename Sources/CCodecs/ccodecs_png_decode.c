@@ -23,6 +23,7 @@ struct ccodecs_png {
     // Scratch owned by the handle so that a longjmp out of libpng cannot leak it.
     png_bytep rgba;       // one RGBA row, or the whole RGBA image when interlaced
     png_bytepp rows;      // row pointers for png_read_image (interlaced)
+    png_bytep rgb;        // one RGB row, or the whole RGB image (interlaced), when streaming
 };
 
 static void ccodecs_png_set_msg(char *dst, const char *src) {
@@ -194,10 +195,54 @@ int ccodecs_png_read_rgb(ccodecs_png *h, uint8_t *dst, size_t dst_len, const uin
     return CCODECS_OK;
 }
 
+int ccodecs_png_read_rows(ccodecs_png *h, const uint8_t *bg, ccodecs_row_fn fn, void *ctx,
+                          char *msg) {
+    char scratch[CCODECS_MSG_LEN];
+    if (msg == NULL) msg = scratch;
+    if (h == NULL || bg == NULL || fn == NULL) return CCODECS_ERR_ARGUMENT;
+    png_uint_32 w = png_get_image_width(h->png, h->info);
+    png_uint_32 ht = png_get_image_height(h->png, h->info);
+    size_t stride = (size_t)w * 3;
+    if (png_get_interlace_type(h->png, h->info) != PNG_INTERLACE_NONE) {
+        // Adam7 needs every pass before any row is final: decode the whole image, then stream.
+        h->rgb = malloc(stride * ht);
+        if (h->rgb == NULL) {
+            ccodecs_png_set_msg(msg, "out of memory");
+            return CCODECS_ERR_NOMEM;
+        }
+        int rc = ccodecs_png_read_rgb(h, h->rgb, stride * ht, bg, msg);
+        if (rc != CCODECS_OK) return rc;
+        for (png_uint_32 y = 0; y < ht; y++) fn(ctx, y, h->rgb + stride * y);
+        return CCODECS_OK;
+    }
+    if (setjmp(png_jmpbuf(h->png))) {
+        int code = ccodecs_png_code(h);
+        ccodecs_png_set_msg(msg, h->msg);
+        return code;
+    }
+    h->rgb = malloc(stride);
+    if (h->rgb == NULL) png_error(h->png, "out of memory");
+    if (h->has_alpha) {
+        h->rgba = malloc((size_t)w * 4);
+        if (h->rgba == NULL) png_error(h->png, "out of memory");
+    }
+    for (png_uint_32 y = 0; y < ht; y++) {
+        if (h->has_alpha) {
+            png_read_row(h->png, h->rgba, NULL);
+            ccodecs_composite_row(h->rgba, h->rgb, w, bg);
+        } else {
+            png_read_row(h->png, h->rgb, NULL);
+        }
+        fn(ctx, y, h->rgb);
+    }
+    return CCODECS_OK;
+}
+
 void ccodecs_png_close(ccodecs_png *h) {
     if (h == NULL) return;
     if (h->png != NULL) png_destroy_read_struct(&h->png, h->info ? &h->info : NULL, NULL);
     free(h->rgba);
     free(h->rows);
+    free(h->rgb);
     free(h);
 }

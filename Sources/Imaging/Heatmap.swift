@@ -69,16 +69,18 @@ public enum Heatmap {
                                  maxSide: Int? = nil, compressionLevel: Int = 1) throws(ImagingError) -> [UInt8] {
         let (w, h) = outputSize(width: outputWidth, height: outputHeight, maxSide: maxSide)
         switch mode {
-        case .png, .mask:
-            let m = MapResize.float(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h)
-            var idx = [UInt8](repeating: 0, count: w * h)
-            if mode == .png {
-                for i in 0..<(w * h) { idx[i] = Colormap.index(m[i]) }
-                return try PNGEncoder.encodeIndexed(idx, width: w, height: h, palette: Colormap.turbo,
-                                                    compressionLevel: compressionLevel)
+        case .png:
+            let idx = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h, Colormap.index)
+            // Z_RLE: measured as fast or faster with the same size up to ~0.5 MP; above it the
+            // default strategy gives ~25 % smaller files at the same speed.
+            return try PNGEncoder.encodeIndexed(idx, width: w, height: h, palette: Colormap.turbo,
+                                                compressionLevel: compressionLevel,
+                                                strategy: w * h <= 1 << 19 ? .rle : .libpngDefault)
+        case .mask:
+            let bits = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h) {
+                $0 >= threshold ? 1 : 0
             }
-            for i in 0..<(w * h) where m[i] >= threshold { idx[i] = 1 }
-            return try PNGEncoder.encodeBinary(idx, width: w, height: h, compressionLevel: compressionLevel)
+            return try PNGEncoder.encodeBinary(bits, width: w, height: h, compressionLevel: compressionLevel)
         case .overlay:
             let img = render(map: map, mapWidth: mapWidth, mapHeight: mapHeight, mode: mode, threshold: threshold,
                              background: background, outputWidth: w, outputHeight: h)

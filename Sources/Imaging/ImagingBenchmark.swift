@@ -61,6 +61,10 @@ public enum ImagingBenchmark {
                     let d = try ImageDecoder.decode(bytes, minimumSide: size)
                     _ = Preprocess.modelInput(d.image, size: size, mean: Preprocess.imageNetMean, std: Preprocess.imageNetStd)
                 }, "scale \(probe.scaleNumerator)/8 -> \(probe.image.width)x\(probe.image.height)")
+            } else {
+                add("PNG streamed decode+resize\(size)+CHW", sz, try measure(runs: runs) {
+                    _ = try Preprocess.decodeModelInput(bytes, size: size)
+                }, "decodeModelInput")
             }
         }
         guard heatmaps else { return rows }
@@ -74,6 +78,14 @@ public enum ImagingBenchmark {
                                               background: nil, outputWidth: w, outputHeight: h,
                                               compressionLevel: level).count
                 }, "\(n / 1000) kB")
+                if level == 1 {
+                    add("heatmap png (palette) lvl1 Z_RLE", sz, try measure(runs: runs) {
+                        let m = MapResize.float(map, width: 256, height: 256, toWidth: w, toHeight: h)
+                        let idx = m.map { Colormap.index($0) }
+                        n = try PNGEncoder.encodeIndexed(idx, width: w, height: h, palette: Colormap.turbo,
+                                                         strategy: .rle).count
+                    }, "\(n / 1000) kB")
+                }
                 for filter in [PNGEncoder.Filter.none, .sub, .up, .paeth] where level == 1 || filter == .sub {
                     add("heatmap RGB encode lvl\(level) filter \(filter)", sz, try measure(runs: runs) {
                         let img = Heatmap.render(map: map, mapWidth: 256, mapHeight: 256, mode: .png, threshold: 0.5,

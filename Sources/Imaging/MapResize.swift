@@ -38,4 +38,34 @@ enum MapResize {
         }
         return out
     }
+
+    /// Resize fused with quantisation: each output row is blended from the horizontally
+    /// resampled rows into a one-row Float buffer and turned into bytes by `quantise`, so the
+    /// full-size Float map is never stored. Same values as `quantise(float(...)[i])`.
+    static func bytes(_ m: [Float], width: Int, height: Int, toWidth ow: Int, toHeight oh: Int,
+                      _ quantise: (Float) -> UInt8) -> [UInt8] {
+        precondition(m.count == width * height && ow > 0 && oh > 0, "map \(m.count) for \(width)x\(height)")
+        let tmp = width == ow ? m : float(m, width: width, height: height, toWidth: ow, toHeight: height)
+        if height == oh { return tmp.map(quantise) }
+        let vc = ResampleCoefficients(inSize: height, outSize: oh)
+        let vw = vc.weights.map { Float($0) }
+        var row = [Float](repeating: 0, count: ow)
+        return [UInt8](unsafeUninitializedCapacity: ow * oh) { out, initialized in
+            tmp.withUnsafeBufferPointer { t in
+                row.withUnsafeMutableBufferPointer { r in
+                    for y in 0..<oh {
+                        let k = y * vc.kernelSize
+                        for x in 0..<ow { r[x] = 0 }
+                        for i in 0..<vc.count[y] {
+                            let wgt = vw[k + i], src = t.baseAddress! + (vc.start[y] + i) * ow
+                            for x in 0..<ow { r[x] += wgt * src[x] }
+                        }
+                        let o = out.baseAddress! + y * ow
+                        for x in 0..<ow { o[x] = quantise(r[x]) }
+                    }
+                }
+            }
+            initialized = ow * oh
+        }
+    }
 }

@@ -8,6 +8,12 @@ public enum PNGEncoder {
         case libpngDefault = 0, none = 0x08, sub = 0x10, up = 0x20, avg = 0x40, paeth = 0x80, all = 0xF8
     }
 
+    /// zlib strategy. `.rle` (distance-1 matches only) halves deflate time on noisy palette
+    /// data at some cost in size; `.libpngDefault` lets libpng choose (Z_FILTERED when filtering).
+    public enum Strategy: Int32, Sendable {
+        case libpngDefault = 0, filtered = 1, huffmanOnly = 2, rle = 3
+    }
+
     /// Encodes RGB, 8 bits per channel. `compressionLevel` 0…9 (zlib).
     public static func encode(_ image: RGBImage, compressionLevel: Int = 1,
                               filter: Filter = .sub) throws(ImagingError) -> [UInt8] {
@@ -18,12 +24,14 @@ public enum PNGEncoder {
     /// Encodes 8-bit palette indices (`width × height`) with a palette of RGB triples
     /// (`palette.count / 3` ≤ 256 entries). A third of the data of RGB: faster to compress.
     public static func encodeIndexed(_ indices: [UInt8], width: Int, height: Int, palette: [UInt8],
-                                     compressionLevel: Int = 1, filter: Filter = .none) throws(ImagingError) -> [UInt8] {
+                                     compressionLevel: Int = 1, filter: Filter = .none,
+                                     strategy: Strategy = .libpngDefault) throws(ImagingError) -> [UInt8] {
         guard indices.count == width * height else {
             throw .encodeFailed("\(indices.count) indices for \(width)x\(height)")
         }
         return try encodeRaw(indices, width: width, height: height, stride: width, colorType: 3,
-                             bitDepth: 8, palette: palette, level: compressionLevel, filter: filter)
+                             bitDepth: 8, palette: palette, level: compressionLevel, filter: filter,
+                             strategy: strategy)
     }
 
     /// Encodes a 1-bit black/white image from booleans-as-bytes (non-zero = white).
@@ -44,8 +52,8 @@ public enum PNGEncoder {
     }
 
     static func encodeRaw(_ px: [UInt8], width: Int, height: Int, stride: Int, colorType: Int32,
-                          bitDepth: Int32, palette: [UInt8]?, level: Int,
-                          filter: Filter) throws(ImagingError) -> [UInt8] {
+                          bitDepth: Int32, palette: [UInt8]?, level: Int, filter: Filter,
+                          strategy: Strategy = .libpngDefault) throws(ImagingError) -> [UInt8] {
         guard width > 0, height > 0, width <= 0x7FFF_FFFF, height <= 0x7FFF_FFFF else {
             throw .encodeFailed("cannot encode a \(width)x\(height) image")
         }
@@ -57,7 +65,7 @@ public enum PNGEncoder {
             pal.withUnsafeBufferPointer { pp in
                 Int(ccodecs_png_encode(p.baseAddress, UInt32(width), UInt32(height), stride, colorType,
                                        bitDepth, pp.baseAddress, Int32(pal.count / 3), Int32(level),
-                                       filter.rawValue, 0, &out, &len, &msg.bytes))
+                                       filter.rawValue, strategy.rawValue, &out, &len, &msg.bytes))
             }
         }
         guard rc == CCODECS_OK, let buf = out else { throw .encodeFailed(msg.string) }

@@ -36,39 +36,45 @@ enum Resize {
     /// in: rows × inW × 3 (rows `rows` of a w-wide image); out: rows.count × outW × 3.
     static func horizontal(_ input: [UInt8], width inW: Int, rows: Range<Int>,
                            coeffs c: ResampleCoefficients) -> [UInt8] {
-        let outW = c.outSize, k = c.kernelSize
+        let outW = c.outSize
         let n = rows.count * outW * 3
-        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
         return [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
             input.withUnsafeBufferPointer { inp in
-                c.fixed.withUnsafeBufferPointer { kk in
-                    c.start.withUnsafeBufferPointer { starts in
-                        c.count.withUnsafeBufferPointer { counts in
-                            let ip = inp.baseAddress!, op = out.baseAddress!, kp = kk.baseAddress!
-                            for (r, y) in rows.enumerated() {
-                                let row = ip + y * inW * 3
-                                let orow = op + r * outW * 3
-                                for xx in 0..<outW {
-                                    var s0 = half, s1 = half, s2 = half
-                                    let w = kp + xx * k
-                                    var p = row + starts[xx] * 3
-                                    for x in 0..<counts[xx] {
-                                        let wx = w[x]
-                                        s0 &+= Int32(p[0]) &* wx
-                                        s1 &+= Int32(p[1]) &* wx
-                                        s2 &+= Int32(p[2]) &* wx
-                                        p += 3
-                                    }
-                                    orow[xx * 3] = clip8(s0)
-                                    orow[xx * 3 + 1] = clip8(s1)
-                                    orow[xx * 3 + 2] = clip8(s2)
-                                }
-                            }
-                        }
-                    }
+                for (r, y) in rows.enumerated() {
+                    horizontalRow(inp.baseAddress! + y * inW * 3, out.baseAddress! + r * outW * 3, coeffs: c)
                 }
             }
             initialized = n
+        }
+    }
+
+    /// One row: `c.inSize` RGB pixels at `row` → `c.outSize` RGB pixels at `orow`.
+    @inline(__always)
+    static func horizontalRow(_ row: UnsafePointer<UInt8>, _ orow: UnsafeMutablePointer<UInt8>,
+                              coeffs c: ResampleCoefficients) {
+        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
+        let k = c.kernelSize
+        c.fixed.withUnsafeBufferPointer { kk in
+            c.start.withUnsafeBufferPointer { starts in
+                c.count.withUnsafeBufferPointer { counts in
+                    let kp = kk.baseAddress!
+                    for xx in 0..<c.outSize {
+                        var s0 = half, s1 = half, s2 = half
+                        let w = kp + xx * k
+                        var p = row + starts[xx] * 3
+                        for x in 0..<counts[xx] {
+                            let wx = w[x]
+                            s0 &+= Int32(p[0]) &* wx
+                            s1 &+= Int32(p[1]) &* wx
+                            s2 &+= Int32(p[2]) &* wx
+                            p += 3
+                        }
+                        orow[xx * 3] = clip8(s0)
+                        orow[xx * 3 + 1] = clip8(s1)
+                        orow[xx * 3 + 2] = clip8(s2)
+                    }
+                }
+            }
         }
     }
 

@@ -51,3 +51,48 @@ import Testing
         }
     }
 }
+
+@Suite struct DecodeModelInputTests {
+    /// The streaming PNG path gives exactly the tensor of decode → resize → normalise.
+    @Test(arguments: ["resize_src_a.png", "png_rgba8.png", "png_rgba8_adam7.png", "png_gray16.png", "png_palette8_trns.png"])
+    func streamingPNGEqualsTwoStep(_ name: String) throws {
+        let bytes = Fixtures.bytes(name)
+        for size in [16, 64] {
+            let fast = try Preprocess.decodeModelInput(bytes, size: size)
+            let d = try ImageDecoder.decode(bytes)
+            #expect(fast.tensor == Preprocess.modelInput(d.image, size: size))
+            #expect(fast.originalWidth == d.originalWidth && fast.originalHeight == d.originalHeight)
+            #expect(fast.image == nil)
+        }
+        #expect(try Preprocess.decodeModelInput(bytes, size: 16, keepImage: true).image != nil)
+    }
+
+    @Test func streamingPNGReportsErrors() {
+        for (name, kind) in [("png_truncated_half.png", "truncated"), ("png_bomb_20000.png", "tooLarge"),
+                             ("png_bad_idat_crc.png", "corrupt"), ("other_gif.gif", "unsupportedFormat")] {
+            do {
+                _ = try Preprocess.decodeModelInput(Fixtures.bytes(name), size: 32)
+                Issue.record("\(name) decoded")
+            } catch {
+                #expect(error.caseName == kind, "\(name): \(error)")
+            }
+        }
+    }
+
+    @Test func jpegUsesDCTScaling() throws {
+        let r = try Preprocess.decodeModelInput(Fixtures.bytes("jpeg_1024x768.jpg"), size: 256, keepImage: true)
+        #expect(r.image?.width == 384 && r.originalWidth == 1024 && r.tensor.count == 3 * 256 * 256)
+    }
+}
+
+@Suite struct MapResizeTests {
+    @Test func fusedQuantisationEqualsTwoStep() {
+        let w = 23, h = 11
+        let m = (0..<(w * h)).map { Float(($0 * 53) % 97) / 80 - 0.1 }
+        for (ow, oh) in [(64, 40), (23, 30), (50, 11), (7, 5)] {
+            let fused = MapResize.bytes(m, width: w, height: h, toWidth: ow, toHeight: oh, Colormap.index)
+            let twoStep = MapResize.float(m, width: w, height: h, toWidth: ow, toHeight: oh).map(Colormap.index)
+            #expect(fused == twoStep, "\(ow)x\(oh)")
+        }
+    }
+}

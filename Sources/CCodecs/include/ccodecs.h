@@ -84,6 +84,17 @@ int ccodecs_png_open(const uint8_t *data, size_t len, ccodecs_png **out, ccodecs
 int ccodecs_png_read_rgb(ccodecs_png *h, uint8_t *dst, size_t dst_len, const uint8_t *bg,
                          char *msg);
 
+/// Called once per decoded row, top to bottom, with `width*3` bytes of RGB valid only during
+/// the call. It runs between libpng calls, so it must not call back into libpng; a libpng
+/// error never unwinds through it.
+typedef void (*ccodecs_row_fn)(void *ctx, uint32_t y, const uint8_t *rgb);
+
+/// Like `ccodecs_png_read_rgb`, but streams rows to `fn` instead of filling an image buffer:
+/// for a caller that resamples on the fly and never needs the full image (interlaced files are
+/// decoded whole first, into memory the handle owns).
+int ccodecs_png_read_rows(ccodecs_png *h, const uint8_t *bg, ccodecs_row_fn fn, void *ctx,
+                          char *msg);
+
 void ccodecs_png_close(ccodecs_png *h);
 
 // MARK: PNG encode
