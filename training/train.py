@@ -50,14 +50,35 @@ def load_teacher(model: HKT, path: str | None, seed: int) -> str:
 
 
 @torch.no_grad()
-def teacher_stats_and_cache(model: HKT, xs: torch.Tensor):
-    outs = [model.teacher(xs[i:i + 1]) for i in range(len(xs))]
-    t = torch.cat(outs)  # [N,384,h,w]
-    mean = t.mean(dim=(0, 2, 3))
-    std = t.std(dim=(0, 2, 3)).clamp_min(1e-6)
-    model.teacher_mean.copy_(mean)
-    model.teacher_std.copy_(std)
-    return ((t - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).half()
+def teacher_stats(model: HKT, xs: torch.Tensor, n: int | None) -> int:
+    """Per-channel mean/std of the teacher output over n evenly spaced training images (all if None)."""
+    idx = range(len(xs)) if not n or n >= len(xs) else torch.linspace(0, len(xs) - 1, n).round().long().tolist()
+    s = torch.zeros(384, dtype=torch.float64)
+    s2 = torch.zeros(384, dtype=torch.float64)
+    cnt = 0
+    for i in idx:
+        t = model.teacher(xs[i:i + 1]).double()
+        s += t.sum(dim=(0, 2, 3))
+        s2 += (t * t).sum(dim=(0, 2, 3))
+        cnt += t.shape[0] * t.shape[2] * t.shape[3]
+    mean = s / cnt
+    std = ((s2 / cnt - mean * mean).clamp_min(0) * cnt / max(cnt - 1, 1)).sqrt().clamp_min(1e-6)
+    model.teacher_mean.copy_(mean.float())
+    model.teacher_std.copy_(std.float())
+    return len(idx)
+
+
+class TeacherCache:
+    """Normalised teacher outputs, computed on first use per training image (no augmentation), F16."""
+
+    def __init__(self, model: HKT, xs: torch.Tensor):
+        self.model, self.xs, self.store = model, xs, {}
+
+    @torch.no_grad()
+    def get(self, i: int) -> torch.Tensor:
+        if i not in self.store:
+            self.store[i] = self.model.teacher_normalised(self.xs[i:i + 1]).half()
+        return self.store[i].float()
 
 
 @torch.no_grad()
@@ -131,6 +152,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--checkpoint-every", type=int, default=250)
     ap.add_argument("--max-train", type=int, default=None, help="use only the first N train images (smoke)")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--stats-images", type=int, default=40,
+                    help="teacher_mean/std over this many evenly spaced train images (0 = all; default 40)")
     ap.add_argument("--eval-every", type=int, default=1, help="evaluate on every k-th test image only (CPU budget)")
     args = ap.parse_args(argv)
     if args.out is None:
@@ -153,9 +176,10 @@ def main(argv=None) -> dict:
     teacher_desc = load_teacher(model, args.teacher, args.seed)
     model.teacher.requires_grad_(False)
     model.teacher.eval()
-    cache = teacher_stats_and_cache(model, xs)
+    n_stats = teacher_stats(model, xs, args.stats_images)
+    cache = TeacherCache(model, xs)
     print(f"{args.arch}/{args.category}: {len(tr_files)} train, {len(val_files)} val; teacher: {teacher_desc}; "
-          f"cache {tuple(cache.shape)} in {time.time() - t_start:.0f}s", flush=True)
+          f"teacher mean/std over {n_stats} images in {time.time() - t_start:.0f}s", flush=True)
     model.to(dev)
     params = list(model.student.parameters()) + list(model.proj.parameters())
     opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -185,7 +209,7 @@ def main(argv=None) -> dict:
             g["lr"] = lr
         i = int(torch.randint(len(xs), (1,), generator=gen))
         x = xs[i:i + 1].to(dev)
-        loss = model.loss(x, cache[i:i + 1].float().to(dev))
+        loss = model.loss(x, cache.get(i).to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -213,7 +237,7 @@ def main(argv=None) -> dict:
                "seconds": round(train_seconds, 1), "lr": args.lr, "weight_decay": args.weight_decay, "batch": 1,
                "train_images": len(tr_files), "val_images": len(val_files), "device": args.device,
                "threshold_rule": "max of validation image scores", "loss_ema": loss_ema,
-               "eval_every": args.eval_every}
+               "eval_every": args.eval_every, "teacher_stats_images": n_stats}
     out = {"state_dict": model.state_dict(), "settings": model.metadata_settings(), "category": args.category,
            "trained": trained, "metrics": metrics, "val_scores": val_scores}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
