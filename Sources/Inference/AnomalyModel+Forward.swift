@@ -61,9 +61,9 @@ extension AnomalyModel {
         }
         let t4 = UnsafeMutablePointer(mutating: t)
         let plane4 = th * tw, c4 = arch.outChannels
-        lap("teacher")
         Kernels.normalizeChannels(t4, channels: c4, plane: plane4, mean: teacherMean.pointer, std: teacherStd.pointer)
         record?("t_norm", t4, c4 * plane4)
+        lap("t_norm")
 
         // Student: CBAM after stages 1–3; each S_i is sampled to the teacher's size, projected
         // (nearest commutes with a 1×1 conv, so sample first) and compared with T.

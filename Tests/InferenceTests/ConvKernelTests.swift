@@ -37,7 +37,8 @@ import Testing
                 let got = fast(layer, x, epilogue, workers: workers)
                 #expect(got.shape == expected.shape)
                 let err = relativeError(got.toArray(), expected.toArray())
-                #expect(err < 2e-6, "k\(k) c\(c) o\(o) \(h)×\(w) \(epilogue) winograd \(winograd) workers \(workers): \(err)")
+                // Winograd's transforms add rounding (constants up to 8): 2e-5 vs 2e-6 for the GEMM path.
+                #expect(err < (winograd ? 2e-5 : 2e-6), "k\(k) c\(c) o\(o) \(h)×\(w) \(epilogue) winograd \(winograd) workers \(workers): \(err)")
             }
         }
     }
@@ -50,7 +51,7 @@ import Testing
         let expected = reference(weights, bias, 16, 4, x, .biasReLUPool)
         for winograd in [false, true] {
             let layer = ConvLayer(name: "t", inChannels: 8, outChannels: 16, kernel: 4, weights: weights, bias: bias, useWinograd: winograd)
-            #expect(relativeError(fast(layer, x, .biasReLUPool, workers: 2).toArray(), expected.toArray()) < 2e-6)
+            #expect(relativeError(fast(layer, x, .biasReLUPool, workers: 2).toArray(), expected.toArray()) < (winograd ? 2e-5 : 2e-6))
         }
     }
 
