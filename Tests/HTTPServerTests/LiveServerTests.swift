@@ -307,6 +307,37 @@ struct LiveServerTests {
         }
     }
 
+    @Test func stalledBodyGets408() async throws {
+        try await withServer({ $0.bodyIdleTimeout = .milliseconds(300) }) { _, port in
+            let (r, elapsed) = try await offThread { () -> (RawResponse, Double) in
+                let c = try TestClient(port: port)
+                let t0 = Date()
+                try c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+                return (try c.readResponse(), Date().timeIntervalSince(t0))
+            }
+            #expect(r.status == 408)
+            #expect(elapsed > 0.25 && elapsed < 1.5, "\(elapsed)")
+        }
+    }
+
+    @Test func writeStallClosesConnection() async throws {
+        try await withServer({ $0.writeTimeout = .milliseconds(300) }) { server, port in
+            let (before, after) = try await offThread { () -> (Int, Int) in
+                let c = try TestClient(port: port)
+                var small: Int32 = 4096
+                setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+                // 64 MB that this client never reads: the server's send buffer fills and stalls.
+                try c.send("GET /big?bytes=64000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+                Thread.sleep(forTimeInterval: 0.2)
+                let before = server.connectionCount
+                Thread.sleep(forTimeInterval: 1.2)
+                return (before, server.connectionCount)
+            }
+            #expect(before == 1)
+            #expect(after == 0, "a peer that stops reading is dropped after the write timeout")
+        }
+    }
+
     @Test func http10KeepAliveAndClose() async throws {
         try await withServer { _, port in
             let (a, b, closed) = try await offThread { () -> (RawResponse, RawResponse, Bool) in

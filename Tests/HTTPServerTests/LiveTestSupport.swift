@@ -177,6 +177,10 @@ func testRouter() -> Router {
         try await Task.sleep(for: .milliseconds(ms))
         return .text(200, "slept \(ms)")
     }
+    r.get("/big") { req in
+        let n = Int(req.query["bytes"] ?? "1000") ?? 1000
+        return HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: n))
+    }
     r.get("/id/{n}") { req in .text(200, "id=\(req.pathParameters["n"] ?? "?")") }
     r.get("/v1/models/{model}") { req in .text(200, "model=\(req.pathParameters["model"] ?? "?")") }
     r.get("/v1/models/special") { _ in .text(200, "literal") }

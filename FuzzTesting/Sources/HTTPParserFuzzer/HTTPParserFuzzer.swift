@@ -21,7 +21,7 @@ public func fuzzHTTPParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let whole = run([input], limits)
     let split = run([Array(input[..<cut]), Array(input[cut...])], limits)
     guard whole == split else { fatalError("split at \(cut) changed the parse: \(whole) vs \(split)") }
-    if input.count <= 512 {
+    if input.count <= 96 {  // byte-by-byte is costly under ASan; short inputs cover the framing edges
         let dribble = run(input.map { [$0] }, limits)
         guard whole == dribble else { fatalError("byte-by-byte feeding changed the parse: \(whole) vs \(dribble)") }
     }
