@@ -21,6 +21,8 @@ let package = Package(
         .executableTarget(name: "HTTPParserFuzzer", dependencies: [
             .product(name: "HTTPServer", package: rootName),
         ]),
+        .executableTarget(name: "JPEGDecodeFuzzer", dependencies: [.product(name: "Imaging", package: rootName)]),
+        .executableTarget(name: "PNGDecodeFuzzer", dependencies: [.product(name: "Imaging", package: rootName)]),
     ],
     swiftLanguageModes: [.v6]
 )

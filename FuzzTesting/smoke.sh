@@ -5,12 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER=${1:-60}
-FUZZERS=${FUZZERS:-"HTTPParserFuzzer"}
+FUZZERS=${FUZZERS:-"HTTPParserFuzzer JPEGDecodeFuzzer PNGDecodeFuzzer"}
 SCRATCH=${SCRATCH:-.build-fuzz}
 # -parse-as-library: libFuzzer provides main(); the Swift file only exports LLVMFuzzerTestOneInput.
-swift build -c release --scratch-path "$SCRATCH" \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
-  $(for f in $FUZZERS; do echo --product "$f"; done) 2>&1 | tail -3
+# One build per product: `swift build` honours only the last --product flag.
+for f in $FUZZERS; do
+  swift build -c release --scratch-path "$SCRATCH" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product "$f" 2>&1 | tail -1
+done
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 status=0
 for f in $FUZZERS; do
