@@ -149,7 +149,9 @@ final class IOLoop: @unchecked Sendable {  // mutable state is touched only on t
 
     private func acceptAll() {
         guard listening else { return }
-        while true {
+        // A bounded batch per wake-up: the listener is level-triggered, so what is left wakes
+        // another (idle) loop instead of all of a connection burst landing on this one.
+        for _ in 0..<16 {
             var ss = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &ss) {
