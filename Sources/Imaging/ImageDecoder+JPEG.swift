@@ -6,30 +6,33 @@ extension ImageDecoder {
         var msg = CMessage()
         var info = ccodecs_jpeg_info()
         var handle: OpaquePointer?
-        let rc = bytes.withUnsafeBufferPointer { buf in
-            Int(ccodecs_jpeg_open(buf.baseAddress, buf.count, Int32(clamping: minimumSide), 0,
-                                  &handle, &info, &msg.bytes))
-        }
-        guard rc == CCODECS_OK, let h = handle else {
-            throw error(code: rc, message: msg.string, format: "JPEG")
-        }
-        defer { ccodecs_jpeg_close(h) }
-        try checkPixels(Int(info.width), Int(info.height), limits, "JPEG frame")
-
-        let w = Int(info.out_width), ht = Int(info.out_height)
-        let n = w * ht * 3
-        var readRC = CCODECS_OK
-        // `bytes` must stay alive while libjpeg reads it: the whole decode runs inside this scope.
-        let pixels = bytes.withUnsafeBufferPointer { _ in
-            [UInt8](unsafeUninitializedCapacity: n) { out, count in
+        // libjpeg keeps a pointer to the bytes from open to the last scanline: both run inside
+        // this one closure, so the buffer is pinned throughout.
+        let decoded = try bytes.withUnsafeBufferPointer { buf -> Result<[UInt8], ImagingError> in
+            let rc = Int(ccodecs_jpeg_open(buf.baseAddress, buf.count, Int32(clamping: minimumSide), 0,
+                                           &handle, &info, &msg.bytes))
+            guard rc == CCODECS_OK, let h = handle else {
+                return .failure(error(code: rc, message: msg.string, format: "JPEG"))
+            }
+            defer { ccodecs_jpeg_close(h) }
+            do throws(ImagingError) { try checkPixels(Int(info.width), Int(info.height), limits, "JPEG frame") } catch {
+                return .failure(error)
+            }
+            let n = Int(info.out_width) * Int(info.out_height) * 3
+            var readRC = CCODECS_OK
+            let pixels = [UInt8](unsafeUninitializedCapacity: n) { out, count in
                 readRC = Int(ccodecs_jpeg_read_rgb(h, out.baseAddress, n, &msg.bytes))
                 count = readRC == CCODECS_OK ? n : 0
             }
-        }
-        guard readRC == CCODECS_OK else { throw error(code: readRC, message: msg.string, format: "JPEG") }
+            guard readRC == CCODECS_OK else {
+                return .failure(error(code: readRC, message: msg.string, format: "JPEG"))
+            }
+            return .success(pixels)
+        }.get()
 
         let orientation = ExifOrientation.read(fromJPEG: bytes)
-        let upright = Orientation.apply(orientation, to: RGBImage(width: w, height: ht, pixels: pixels))
+        let scaled = RGBImage(width: Int(info.out_width), height: Int(info.out_height), pixels: decoded)
+        let upright = Orientation.apply(orientation, to: scaled)
         let swaps = orientation >= 5
         return DecodedImage(image: upright,
                             originalWidth: Int(swaps ? info.height : info.width),
