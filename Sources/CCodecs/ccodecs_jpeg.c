@@ -112,7 +112,7 @@ static int ccodecs_color_model(J_COLOR_SPACE cs) {
 // ceil(side * m / 8), as libjpeg computes scaled output sizes.
 static long ccodecs_scaled(long side, int m) { return (side * m + 7) / 8; }
 
-int ccodecs_jpeg_open(const uint8_t *data, size_t len, int min_side, int pow2_only,
+int ccodecs_jpeg_open(const uint8_t *data, size_t len, int min_side, int flags,
                       ccodecs_jpeg **out, ccodecs_jpeg_info *info, char *msg) {
     char scratch[CCODECS_MSG_LEN];
     if (msg == NULL) msg = scratch;
@@ -176,12 +176,13 @@ int ccodecs_jpeg_open(const uint8_t *data, size_t len, int min_side, int pow2_on
     if (min_side > 0) {
         long shorter = c->image_width < c->image_height ? c->image_width : c->image_height;
         for (int k = 1; k <= 8; k++) {
-            if (pow2_only && (k & (k - 1)) != 0) continue;
+            if ((flags & CCODECS_JPEG_POW2_ONLY) && (k & (k - 1)) != 0) continue;
             if (ccodecs_scaled(shorter, k) >= min_side) { m = k; break; }
         }
     }
     c->scale_num = (unsigned)m;
     c->scale_denom = 8;
+    if (m < 8 && (flags & CCODECS_JPEG_FAST_SCALED)) c->do_fancy_upsampling = FALSE;
     jpeg_calc_output_dimensions(c);
 
     info->width = (int)c->image_width;

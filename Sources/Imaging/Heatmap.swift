@@ -70,7 +70,7 @@ public enum Heatmap {
         let (w, h) = outputSize(width: outputWidth, height: outputHeight, maxSide: maxSide)
         switch mode {
         case .png:
-            let idx = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h, Colormap.index)
+            let idx = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h, .colormapIndex)
             // Fast levels (≤ 3) up to ~0.5 MP use Z_RLE: measured as fast or faster at the same size
             // there; above it the default strategy gives ~25 % smaller files at the same speed.
             let rle = compressionLevel <= 3 && w * h <= 1 << 19
@@ -78,9 +78,8 @@ public enum Heatmap {
                                                 compressionLevel: compressionLevel,
                                                 strategy: rle ? .rle : .libpngDefault)
         case .mask:
-            let bits = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h) {
-                $0 >= threshold ? 1 : 0
-            }
+            let bits = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h,
+                                       .threshold(threshold))
             return try PNGEncoder.encodeBinary(bits, width: w, height: h, compressionLevel: compressionLevel)
         case .overlay:
             let img = render(map: map, mapWidth: mapWidth, mapHeight: mapHeight, mode: mode, threshold: threshold,

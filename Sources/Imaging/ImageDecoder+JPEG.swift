@@ -1,15 +1,16 @@
 import CCodecs
 
 extension ImageDecoder {
-    static func decodeJPEG(_ bytes: [UInt8], minimumSide: Int,
-                           limits: DecodeLimits) throws(ImagingError) -> DecodedImage {
+    static func decodeJPEG(_ bytes: [UInt8], minimumSide: Int, limits: DecodeLimits,
+                           fastScaledChroma: Bool) throws(ImagingError) -> DecodedImage {
+        let flags: Int32 = fastScaledChroma ? Int32(CCODECS_JPEG_FAST_SCALED) : 0
         var msg = CMessage()
         var info = ccodecs_jpeg_info()
         var handle: OpaquePointer?
         // libjpeg keeps a pointer to the bytes from open to the last scanline: both run inside
         // this one closure, so the buffer is pinned throughout.
         let decoded = try bytes.withUnsafeBufferPointer { buf -> Result<[UInt8], ImagingError> in
-            let rc = Int(ccodecs_jpeg_open(buf.baseAddress, buf.count, Int32(clamping: minimumSide), 0,
+            let rc = Int(ccodecs_jpeg_open(buf.baseAddress, buf.count, Int32(clamping: minimumSide), flags,
                                            &handle, &info, &msg.bytes))
             guard rc == CCODECS_OK, let h = handle else {
                 return .failure(error(code: rc, message: msg.string, format: "JPEG"))

@@ -90,7 +90,9 @@ import Testing
         let w = 23, h = 11
         let m = (0..<(w * h)).map { Float(($0 * 53) % 97) / 80 - 0.1 }
         for (ow, oh) in [(64, 40), (23, 30), (50, 11), (7, 5)] {
-            let fused = MapResize.bytes(m, width: w, height: h, toWidth: ow, toHeight: oh, Colormap.index)
+            let fused = MapResize.bytes(m, width: w, height: h, toWidth: ow, toHeight: oh, .colormapIndex)
+            let mask = MapResize.bytes(m, width: w, height: h, toWidth: ow, toHeight: oh, .threshold(0.4))
+            #expect(mask == MapResize.float(m, width: w, height: h, toWidth: ow, toHeight: oh).map { $0 >= 0.4 ? 1 : 0 })
             let twoStep = MapResize.float(m, width: w, height: h, toWidth: ow, toHeight: oh).map(Colormap.index)
             #expect(fused == twoStep, "\(ow)x\(oh)")
         }

@@ -44,11 +44,18 @@ typedef struct {
     int adobe_inverted;         ///< CMYK/YCCK with an Adobe APP14 marker: stored inverted
 } ccodecs_jpeg_info;
 
+/// Flags for `ccodecs_jpeg_open`.
+enum {
+    CCODECS_JPEG_POW2_ONLY = 1,     ///< restrict the DCT scale to 1/8, 2/8, 4/8, 8/8 (SIMD IDCTs)
+    CCODECS_JPEG_FAST_SCALED = 2,   ///< when scaled (M < 8): no fancy chroma upsampling, as
+                                    ///< Pillow's draft mode (blockier chroma, faster)
+};
+
 /// Reads the JPEG header and chooses the DCT scale: the smallest M/8 (M in 1...8) for which
-/// both output sides stay >= `min_side` (0: full size). `pow2_only` restricts M to 1, 2, 4, 8
-/// (the scales with SIMD IDCTs). Allocates nothing proportional to the image.
+/// both output sides stay >= `min_side` (0: full size). `flags`: CCODECS_JPEG_* bits.
+/// Allocates nothing proportional to the image.
 /// On success `*out` is a handle for `ccodecs_jpeg_read_rgb` / `ccodecs_jpeg_close`.
-int ccodecs_jpeg_open(const uint8_t *data, size_t len, int min_side, int pow2_only,
+int ccodecs_jpeg_open(const uint8_t *data, size_t len, int min_side, int flags,
                       ccodecs_jpeg **out, ccodecs_jpeg_info *info, char *msg);
 
 /// Decodes the whole frame as interleaved RGB into `dst` (`out_width*out_height*3` bytes).
