@@ -4,7 +4,7 @@
     python -m training.make_goldens --preprocess-only
 
 Writes `<out>/<weights-name>.golden.safetensors` (e.g. hkt-fabric.golden.safetensors). Tensor names:
-  small path (deterministic input, N = 48 for hkt, 40 for hkt+; post-processing with image_size = N):
+  small path (deterministic input, N = 48 for hkt, 38 for hkt+; post-processing with image_size = N):
     small.input [1,3,N,N] F32 (normalised input, torch.Generator seed 0, randn*0.8 rounded to F16 values)
     small.t1..small.t4        teacher stage outputs (t4 = raw conv4 / conv6 output, before normalisation)
     small.t_norm              (t4 - teacher_mean) / teacher_std
@@ -16,8 +16,9 @@ Writes `<out>/<weights-name>.golden.safetensors` (e.g. hkt-fabric.golden.safeten
     small.m1..small.m4        per-stage maps [1,1,h,w]; small.fused; small.normalised
     small.map [1,1,N,N]       padded, resized, blurred map; small.score [1]
   real path (one 256x256 test image of the model's category):
-    real.input [1,3,256,256] F16 (preprocessed; the reference map was computed from exactly these
-               F16 values converted to F32), real.map [1,1,256,256] F32, real.score [1] F32
+    real.resized [256,256,3] U8 (the test image after PIL resize((256,256), BILINEAR); the model
+               input is (real.resized / 255 - input_mean) / input_std, CHW, in F32),
+    real.map [1,1,256,256] F32, real.score [1] F32
   metadata: weights file name and version, small_size, real_image (dataset-relative path), format.
 All tensors are F32 unless stated. Every value was computed by training/model.py in F32 from the
 weights file as stored (F16 weights converted to F32).
@@ -41,7 +42,7 @@ from safetensors.torch import save_file
 from .data import load_rgb, normalise, preprocess, test_items
 from .export import load_weights
 
-SMALL_SIZE = {"hkt": 48, "hkt+": 40}
+SMALL_SIZE = {"hkt": 48, "hkt+": 38}
 MAX_BYTES = 2_500_000
 
 
@@ -60,9 +61,12 @@ def model_golden(weights: str, data: str, out_dir: str) -> str:
     real_rel = ""
     if items:
         it = items[0]
-        xr = preprocess(load_rgb(it.path)).unsqueeze(0).half()
-        score, mp = m(xr.float())
-        tensors["real.input"] = xr.contiguous()
+        resized = load_rgb(it.path).resize((256, 256), Image.BILINEAR)
+        u8 = torch.from_numpy(np.asarray(resized).copy())  # [256,256,3]
+        xr = preprocess(load_rgb(it.path)).unsqueeze(0)
+        assert torch.equal(xr[0], normalise(u8.permute(2, 0, 1).float() / 255.0))
+        score, mp = m(xr)
+        tensors["real.resized"] = u8.contiguous()
         tensors["real.map"] = mp.contiguous().float()
         tensors["real.score"] = score.contiguous().float()
         real_rel = os.path.relpath(it.path, data)
