@@ -63,7 +63,8 @@ public enum Heatmap {
     }
 
     /// Renders and encodes in one step, choosing the cheapest PNG form: 8-bit palette for
-    /// `.png` (the Turbo table as PLTE), 1-bit gray for `.mask`, RGB for `.overlay`.
+    /// `.png` (the Turbo table as PLTE), 1-bit gray for `.mask`, RGB for `.overlay`. Decodes to
+    /// the same pixels as `PNGEncoder.encode(render(...))`, 3–5× faster for `.png`.
     public static func renderPNG(map: [Float], mapWidth: Int, mapHeight: Int, mode: Mode, threshold: Float,
                                  background: RGBImage?, outputWidth: Int, outputHeight: Int,
                                  maxSide: Int? = nil, compressionLevel: Int = 1) throws(ImagingError) -> [UInt8] {
@@ -71,12 +72,13 @@ public enum Heatmap {
         switch mode {
         case .png:
             let idx = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h, .colormapIndex)
-            // Fast levels (≤ 3) up to ~0.5 MP use Z_RLE: measured as fast or faster at the same size
-            // there; above it the default strategy gives ~25 % smaller files at the same speed.
-            let rle = compressionLevel <= 3 && w * h <= 1 << 19
+            // Palette indices follow the value (the Turbo table is ordered), so the Sub filter turns
+            // the smooth map into small differences: measured 25–40 % smaller and as fast or
+            // faster than no filter (which the PNG spec suggests for palettes), and Z_RLE at fast
+            // levels is faster still (256²: 0.96 ms / 31 kB vs 1.85 ms / 41 kB unfiltered).
             return try PNGEncoder.encodeIndexed(idx, width: w, height: h, palette: Colormap.turbo,
-                                                compressionLevel: compressionLevel,
-                                                strategy: rle ? .rle : .libpngDefault)
+                                                compressionLevel: compressionLevel, filter: .sub,
+                                                strategy: compressionLevel <= 3 ? .rle : .libpngDefault)
         case .mask:
             let bits = MapResize.bytes(map, width: mapWidth, height: mapHeight, toWidth: w, toHeight: h,
                                        .threshold(threshold))
