@@ -66,14 +66,9 @@ echo "== binary: $BIN ($(($(stat -c %s "$BIN") / 1048576)) MiB)"
 # glibc and libgcc are in every Debian image (libc6 is required, libgcc-s1 is its dependency);
 # the dynamic loader comes with libc6.
 BASE_PKGS="libc6 libgcc-s1"
-owner() { # owner PATH → Debian package owning the file ('' if none); handles merged /usr and alternatives
-  local p=$1 real; real=$(readlink -f "$p")
-  for c in "$real" "${real#/usr}" "$p" "/usr$p" "${p#/usr}"; do
-    local o; o=$(dpkg -S "$c" 2>/dev/null | head -1 | cut -d: -f1)
-    [ -n "$o" ] && { echo "$o"; return; }
-  done
-}
-: >"$TMP/libs"
+# owner PATH → the Debian package owning it ('' if none). One dpkg -S call for every candidate
+# spelling (merged /usr, alternatives symlinks), since dpkg is slow to start.
+: >"$TMP/ldd"
 while read -r line; do
   # "libfoo.so.1 => /path/libfoo.so.1 (0x…)" or "/lib64/ld-linux-x86-64.so.2 (0x…)"
   case $line in
@@ -82,9 +77,15 @@ while read -r line; do
     /*) path=${line%% *}; soname=$(basename "$path") ;;
     *) continue ;;  # linux-vdso
   esac
-  [ -n "$path" ] || continue
-  echo "$soname $path $(owner "$path")" >>"$TMP/libs"
+  [ -n "$path" ] && echo "$soname $path" >>"$TMP/ldd"
 done < <(ldd "$BIN")
+candidates() { local p=$1 real; real=$(readlink -f "$p"); printf '%s\n' "$real" "${real#/usr}" "$p" "/usr$p" "${p#/usr}"; }
+while read -r _ path; do candidates "$path"; done <"$TMP/ldd" | sort -u >"$TMP/cands"
+# shellcheck disable=SC2046
+dpkg -S $(cat "$TMP/cands") 2>/dev/null | sed 's/^\([^:]*\):[^:]*: /\1 /; s/^\([^:]*\): /\1 /' >"$TMP/owners"
+owner() { local c; for c in $(candidates "$1"); do awk -v f="$c" '$2 == f {print $1; exit}' "$TMP/owners" | grep . && return; done; }
+: >"$TMP/libs"
+while read -r soname path; do echo "$soname $path $(owner "$path")" >>"$TMP/libs"; done <"$TMP/ldd"
 
 if grep -q 'libswift\|libFoundation\|libdispatch\|libBlocksRuntime' "$TMP/libs"; then
   note "this binary links the Swift runtime dynamically; the Dockerfile uses --static-swift-stdlib, so only the Debian libraries below are compared"
