@@ -71,11 +71,20 @@ public final class HTTPServer: Sendable {
         }
         if already { throw .alreadyStarted }
         let (fd, port): (Int32, Int)
+        var host = configuration.host
         do {
             (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-        } catch {
-            state.withLock { $0.started = false }
-            throw error
+        } catch let error {
+            // "::" on a host without IPv6: serve IPv4 rather than not at all.
+            if configuration.host == "::", case .socket(_, _, let e) = error, e == EAFNOSUPPORT || e == EADDRNOTAVAIL,
+               let v4 = try? Socket.listen(host: "0.0.0.0", port: configuration.port, backlog: configuration.backlog) {
+                logger.warning("IPv6 is unavailable (\(error)); listening on 0.0.0.0 (IPv4 only)")
+                (fd, port) = v4
+                host = "0.0.0.0"
+            } else {
+                state.withLock { $0.started = false }
+                throw error
+            }
         }
         let observer = state.withLock { $0.observer }
         let ctx = ServerContext(configuration: configuration, routes: router.snapshot(), logger: logger, observer: observer)
@@ -88,7 +97,7 @@ public final class HTTPServer: Sendable {
             $0.context = ctx
         }
         for l in loops { l.start() }
-        let display = configuration.host.contains(":") ? "[\(configuration.host)]:\(port)" : "\(configuration.host):\(port)"
+        let display = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         logger.info("listening on \(display)", metadata: ["backlog": "\(configuration.backlog)", "max_connections": "\(configuration.maxConnections)", "io_threads": "\(n)"])
     }
 
