@@ -19,6 +19,9 @@ public final class ComputeBudget: @unchecked Sendable {
         openblas_set_num_threads(1)
     }
 
+    /// Pins OpenBLAS to one thread (once per process); every conv layer calls this on creation.
+    static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+
     /// Threads the engine may use in total (defaults to the active processor count).
     public var cores: Int {
         get { lock.lock(); defer { lock.unlock() }; return _cores }

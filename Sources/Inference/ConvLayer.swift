@@ -27,6 +27,7 @@ struct ConvLayer: @unchecked Sendable {
     init(name: String, inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float], useWinograd: Bool = true) {
         precondition(weights.count == outChannels * inChannels * kernel * kernel)
         precondition(bias.count == outChannels)
+        ComputeBudget.singleThreadedBLAS
         self.name = name
         self.inChannels = inChannels
         self.outChannels = outChannels
