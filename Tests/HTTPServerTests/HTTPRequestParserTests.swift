@@ -154,6 +154,40 @@ struct HTTPRequestParserTests {
         #expect(parse("GET /\(String(repeating: "a", count: 20)) HTTP/1.1\r\nHost: a\r\n\r\n", limits: limits) == .error(414, requestsBefore: 0))
     }
 
+    @Test func largePipelinedBodiesInRandomChunks() {
+        // Bodies large enough to trigger buffer compaction mid-stream, in random chunk sizes.
+        var rng = SplitMix(seed: 42)
+        var raw: [UInt8] = []
+        var expected: [[UInt8]] = []
+        for i in 0..<12 {
+            let n = Int(rng.next() % 150_000)
+            let body = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+            expected.append(body)
+            if i % 2 == 0 {
+                raw += bytes("POST /b\(i) HTTP/1.1\r\nHost: a\r\nContent-Length: \(n)\r\n\r\n") + body
+            } else {
+                raw += bytes("POST /b\(i) HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+                var off = 0
+                while off < n {
+                    let c = min(n - off, 1 + Int(rng.next() % 40_000))
+                    raw += bytes(String(c, radix: 16) + "\r\n") + body[off..<(off + c)] + bytes("\r\n")
+                    off += c
+                }
+                raw += bytes("0\r\n\r\n")
+            }
+        }
+        var chunks: [[UInt8]] = []
+        var off = 0
+        while off < raw.count {
+            let c = min(raw.count - off, 1 + Int(rng.next() % 70_000))
+            chunks.append(Array(raw[off..<(off + c)]))
+            off += c
+        }
+        guard case .requests(let rs, _) = parse(chunks: chunks) else { Issue.record("parse failed"); return }
+        #expect(rs.map(\.path) == (0..<12).map { "/b\($0)" })
+        #expect(rs.map(\.body) == expected)
+    }
+
     @Test func errorAfterValidRequestKeepsEarlierOnes() {
         #expect(parse("GET /ok HTTP/1.1\r\nHost: a\r\n\r\nGET /bad HTTP/1.1\r\nHost : a\r\n\r\n") == .error(400, requestsBefore: 1))
     }
@@ -265,5 +299,18 @@ struct HTTPRequestParserTests {
         p.append(bytes("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
         guard case .error = p.next() else { Issue.record("parser recovered after an error"); return }
         #expect(p.phase == .failed)
+    }
+}
+
+/// Deterministic PRNG for reproducible tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

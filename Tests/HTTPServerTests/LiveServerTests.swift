@@ -115,6 +115,42 @@ struct LiveServerTests {
         }
     }
 
+    @Test func pipelinedUploadsInRandomSegmentsAreEchoedExactly() async throws {
+        try await withServer { _, port in
+            let mismatches = try await offThread { () -> [Int] in
+                var rng = SplitMix(seed: 7)
+                var raw: [UInt8] = []
+                var bodies: [[UInt8]] = []
+                for i in 0..<30 {
+                    let n = Int(rng.next() % 120_000)
+                    let body = (0..<n).map { UInt8(truncatingIfNeeded: $0 ^ i) }
+                    bodies.append(body)
+                    raw += Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(n)\r\n\r\n".utf8) + body
+                }
+                let payload = raw
+                let c = try TestClient(port: port, timeout: 10)
+                // Write from a second thread while this one reads, so neither side's buffers deadlock.
+                let sender = Thread {
+                    var off = 0
+                    var r = SplitMix(seed: 9)
+                    while off < payload.count {
+                        let k = min(payload.count - off, 1 + Int(r.next() % 50_000))
+                        try? c.send(Array(payload[off..<(off + k)]))
+                        off += k
+                    }
+                }
+                sender.start()
+                var bad: [Int] = []
+                for i in 0..<30 {
+                    let r = try c.readResponse()
+                    if r.status != 200 || r.body != bodies[i] { bad.append(i) }
+                }
+                return bad
+            }
+            #expect(mismatches.isEmpty, "responses \(mismatches) were mis-framed or out of order")
+        }
+    }
+
     @Test func manyConcurrentKeepAliveClients() async throws {
         try await withServer { server, port in
             let n = 200, rounds = 3
@@ -153,7 +189,7 @@ struct LiveServerTests {
                 }
                 return Date().timeIntervalSince(t0)
             }
-            #expect(elapsed < 0.5, "20 fast requests took \(elapsed) s while a slow one ran")
+            #expect(elapsed < 0.8, "20 fast requests took \(elapsed) s while a slow one ran")
             #expect(try await slow.bodyText == "slept 1000")
         }
     }
