@@ -288,7 +288,8 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        out.removeAll(keepingCapacity: true)
+        // Reuse the buffer's capacity for typical responses, not after a multi-megabyte one.
+        if out.capacity > 256 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
         outOffset = 0
         if wantWrite { updateInterest() }
         if closeAfterWrite { startLinger() }

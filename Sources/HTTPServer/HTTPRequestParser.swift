@@ -95,22 +95,33 @@ public struct HTTPRequestParser: Sendable {
 
     /// Appends received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        var b = bytes.bindMemory(to: UInt8.self)[...]
+        // A Content-Length body with nothing else buffered goes straight into the request body:
+        // one copy instead of two, and no second body-sized buffer.
+        if pos == buffer.count, case .fixedBody(let remaining) = state, !b.isEmpty {
+            let take = min(remaining, b.count)
+            pending.body.append(contentsOf: b.prefix(take))
+            state = .fixedBody(remaining: remaining - take)
+            continuePending = false
+            b = b.dropFirst(take)
+            if b.isEmpty { return }
+        }
         compactIfUseful()
-        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+        buffer.append(contentsOf: b)
     }
 
     /// Appends received bytes.
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        compactIfUseful()
-        buffer.append(contentsOf: bytes)
+        Array(bytes).withUnsafeBytes { append($0) }
     }
 
     /// Drops consumed bytes so the buffer does not grow without bound.
     private mutating func compactIfUseful() {
         if pos == 0 { return }
         if pos == buffer.count {
-            // Nothing unconsumed: the common case between keep-alive requests.
-            buffer.removeAll(keepingCapacity: true)
+            // Nothing unconsumed: the common case between keep-alive requests. Keep a small
+            // buffer's capacity; give a large one (after a big chunked upload) back.
+            if buffer.capacity > 256 * 1024 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
             shift(by: pos)
         } else if pos >= 64 * 1024 {
             buffer.removeSubrange(0..<pos)
