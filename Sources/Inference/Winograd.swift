@@ -61,11 +61,13 @@ struct WinogradWeights: @unchecked Sendable {
     }
 
     /// Tile rows per chunk: enough GEMM columns for OpenBLAS, V and M small enough for L3.
-    func tileRowsPerChunk(rowLength: Int, tileRows: Int, pooled: Bool, workers: Int) -> Int {
+    /// Independent of the worker count, so results are bit-identical however many callers
+    /// share the cores.
+    func tileRowsPerChunk(rowLength: Int, tileRows: Int, pooled: Bool) -> Int {
         let budget = 4_000_000 / (mat.n * mat.n * (inChannels + outChannels))
         var rows = max(1, min(budget, 320) / rowLength)
-        // Keep at least two chunks per worker for load balance.
-        rows = min(rows, max(1, tileRows / (2 * max(1, workers))))
+        // At least four chunks, for load balance over the workers.
+        rows = min(rows, max(1, tileRows / 4))
         // Pooling pairs conv rows; with odd m, a chunk must hold an even number of tile rows.
         if pooled && mat.m % 2 == 1 && rows % 2 == 1 { rows += 1 }
         return rows
@@ -83,7 +85,7 @@ struct WinogradWeights: @unchecked Sendable {
         // Row length in tiles; tile t reads phase entries t … t + (n−1)/m.
         let rowLength = tx + (n - 1) / m + 1
         let tyTotal = (rowsNeeded + m - 1) / m
-        let rowsPerChunk = tileRowsPerChunk(rowLength: rowLength, tileRows: tyTotal, pooled: pooled, workers: workers)
+        let rowsPerChunk = tileRowsPerChunk(rowLength: rowLength, tileRows: tyTotal, pooled: pooled)
         let chunks = (tyTotal + rowsPerChunk - 1) / rowsPerChunk
         let c = inChannels, o = outChannels
         let wp = wo / 2, hp = ho / 2

@@ -11,7 +11,7 @@ import Testing
         return (try AnomalyModel(contentsOf: url), Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.values) }))
     }
 
-    @Test(arguments: [("hkt", 64, 64), ("hkt", 67, 80), ("hkt+", 64, 64)])
+    @Test(arguments: [("hkt", 64, 64), ("hkt", 45, 58), ("hkt+", 40, 40)])
     func intermediatesMatchReference(arch: String, height: Int, width: Int) throws {
         let (model, tensors) = try load(arch, seed: 11)
         var rng = SeededRandom(seed: 12)
@@ -38,7 +38,8 @@ import Testing
         #expect(r.mapWidth == s && r.mapHeight == s && r.map.count == s * s)
         #expect(r.score == r.map.max())
         #expect(r.timings.contains { $0.stage == "teacher.conv2" } && r.timings.allSatisfy { $0.seconds >= 0 })
-        // Same input, same answer, also from the pooled (reused) workspace.
+        // Same input, same bits, also from the pooled (reused) workspace and whatever share of
+        // the cores other (concurrently running) tests leave.
         let again = try model.predict(input)
         #expect(again.map == r.map && again.score == r.score)
         #expect(throws: InferenceError.badInputShape(expected: 3 * s * s, found: 5)) { _ = try model.predict([1, 2, 3, 4, 5]) }

@@ -75,13 +75,27 @@ enum SafetensorsWriter {
 
     private static func generateItems(arch: String, seed: UInt64) -> [Item] {
         var rng = SeededRandom(seed: seed)
+        // A block of uniform [-1, 1) values, tiled with a random offset per tensor: cheap in a
+        // debug build (bulk copies) and irregular enough for the parity comparisons.
+        let block = rng.floats(65_521)
         return Architecture(name: arch)!.expectedTensors.map { name, shape in
             let n = shape.reduce(1, *)
             let fanIn = shape.count == 4 ? shape[1] * shape[2] * shape[3] : 1
+            var unit: [Float] = []
+            unit.reserveCapacity(n + block.count)
+            let offset = Int(rng.next() % UInt64(block.count))
+            unit.append(contentsOf: block[offset...])
+            while unit.count < n { unit.append(contentsOf: block) }
+            unit.removeLast(unit.count - n)
             let values: [Float]
-            if name == "teacher_std" { values = rng.floats(n, 0.5, 1.5) }
-            else if name.hasSuffix(".bias") || name == "teacher_mean" { values = rng.floats(n, -0.1, 0.1) }
-            else { let s = (3 / Float(fanIn)).squareRoot(); values = rng.floats(n, -s, s) }
+            if name == "teacher_std" { values = unit.map { 1 + 0.5 * $0 } }
+            else if name.hasSuffix(".bias") || name == "teacher_mean" { values = unit.map { 0.1 * $0 } }
+            else {
+                let s = (3 / Float(fanIn)).squareRoot()
+                var scaled = unit
+                scaled.withUnsafeMutableBufferPointer { p in scaleInPlace(p, s) }
+                values = scaled
+            }
             return Item(name: name, shape: shape, values: values)
         }
     }
@@ -114,6 +128,13 @@ final class ItemCache: @unchecked Sendable {
         store[key] = v
         return v
     }
+}
+
+/// `p[i] *= s` via a pointer loop (fast enough in debug builds).
+func scaleInPlace(_ p: UnsafeMutableBufferPointer<Float>, _ s: Float) {
+    var q = p.baseAddress!
+    let end = q + p.count
+    while q < end { q.pointee *= s; q += 1 }
 }
 
 /// max |a − b| / max(max |b|, tiny): the error measure used by the parity tests.
