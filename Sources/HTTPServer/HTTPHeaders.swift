@@ -4,6 +4,7 @@
 /// ASCII-case-insensitively (RFC 9110 §5.1). Order and duplicates are preserved,
 /// which matters for `Set-Cookie`-like fields and for trailers.
 public struct HTTPHeaders: Sendable, Sequence {
+    /// A field: its name as sent or set, and its value.
     public typealias Element = (name: String, value: String)
 
     @usableFromInline var storage: [(name: String, value: String)]
@@ -52,6 +53,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Number of fields (duplicates counted).
     public var count: Int { storage.count }
 
+    /// Iterates the fields in order.
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         storage.makeIterator()
     }

@@ -2,16 +2,21 @@
 /// message naming the problem. After any parse error the server answers and closes the
 /// connection, because the framing of whatever follows can no longer be trusted.
 public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// HTTP status to answer with (400, 408, 411, 413, 414, 417, 431, 501, 505).
     public var status: Int
+    /// JSON error code, e.g. `"bad_request"`.
     public var code: String
+    /// What was wrong, for the client.
     public var message: String
 
+    /// An error with status, code and message.
     public init(_ status: Int, _ code: String, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
+    /// `"<status> <code>: <message>"`.
     public var description: String { "\(status) \(code): \(message)" }
 
     static func bad(_ message: String) -> HTTPParseError { .init(400, "bad_request", message) }

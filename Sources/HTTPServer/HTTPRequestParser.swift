@@ -58,6 +58,7 @@ public struct HTTPRequestParser: Sendable {
         case failed(HTTPParseError)
     }
 
+    /// The limits this parser enforces.
     public let limits: HTTPParserLimits
     private(set) var buffer: [UInt8] = []
     /// Start of unconsumed bytes in `buffer`.
@@ -76,6 +77,7 @@ public struct HTTPRequestParser: Sendable {
     private var continuePending = false
     private var bodyTotal = 0
 
+    /// A parser for one connection (it keeps the bytes of a partly received request).
     public init(limits: HTTPParserLimits = .init()) {
         self.limits = limits
         lines.reserveCapacity(16)

@@ -8,6 +8,7 @@ public struct HTTPResponse: Sendable {
     /// Body bytes (not sent for HEAD requests, 1xx, 204 and 304).
     public var body: [UInt8]
 
+    /// A response; by default 200 with no headers and an empty body.
     public init(status: Int = 200, headers: HTTPHeaders = .init(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
@@ -43,6 +44,7 @@ public protocol HTTPResponseError: Error {
 }
 
 extension HTTPResponseError {
+    /// No extra headers unless the error type says so.
     public var extraHeaders: [(String, String)] { [] }
 
     /// The JSON error response for this error, with ``extraHeaders`` added.

@@ -38,11 +38,14 @@ public final class HTTPServer: Sendable {
         var context: ServerContext?
     }
 
+    /// The configuration the server was created with.
     public let configuration: Configuration
     private let router: Router
     private let logger: Logger
     private let state = Mutex(State())
 
+    /// A server that will serve `router` (snapshotted at ``start()``) and log through `logger`
+    /// (one `info` line per request; set the level to `warning` to silence the access log).
     public init(configuration: Configuration, router: Router, logger: Logger) {
         self.configuration = configuration
         self.router = router

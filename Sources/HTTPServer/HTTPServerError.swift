@@ -15,6 +15,7 @@ public enum HTTPServerError: Error, Sendable, CustomStringConvertible, Equatable
     /// `start()` was called twice or after shutdown.
     case alreadyStarted
 
+    /// One line naming the address, the OS error text and errno, with a hint where useful.
     public var description: String {
         switch self {
         case .invalidAddress(let h):
