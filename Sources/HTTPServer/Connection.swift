@@ -43,6 +43,12 @@ final class Connection: @unchecked Sendable {
     private var writeProgress: UInt64 = 0
     private var lingerStart: UInt64 = 0
 
+    // Streamed response state.
+    private var streamChunked = false
+    private var streamKeep = false
+    private var streamWaiter: CheckedContinuation<Void, any Error>?
+    private static let streamHighWater = 256 * 1024
+
     /// Pipelined bytes buffered while a handler runs before reading pauses (backpressure).
     private static let maxBufferedWhileBusy = 1 << 20
     private static let lingerNanos: UInt64 = 2_000_000_000
@@ -247,8 +253,10 @@ final class Connection: @unchecked Sendable {
         if closed { return }
         var keep = keepAlive && !loop.draining && !readEOF && requestsServed < context.configuration.maxRequestsPerConnection
         if keep, let c = response.headers["Connection"], c.utf8.count == 5, c.asciiCaseInsensitiveEquals("close") { keep = false }
+        let streamed = response.bodyStream != nil && !headOnly && !HTTPStatus.forbidsBody(response.status)
+        if streamed && http10 { keep = false }
         let bytes = loop.serializer.serialize(response, requestID: request.requestID, headOnly: headOnly,
-                                              keepAlive: keep, http10: http10, into: &out)
+                                              keepAlive: keep, http10: http10, streamed: streamed, into: &out)
         let now = monotonicNanos()
         let seconds = Double(now &- start) / 1e9
         if context.logRequests {
@@ -256,6 +264,10 @@ final class Connection: @unchecked Sendable {
                                 metadata: ["request_id": "\(request.requestID)", "remote": "\(remote)"])
         }
         context.observer?(request, pattern, response, seconds)
+        if streamed, let stream = response.bodyStream {
+            startStream(stream, chunked: !http10, keep: keep)
+            return
+        }
         if !keep { closeAfterWrite = true }
         headStart = now
         idleSince = now
@@ -263,6 +275,65 @@ final class Connection: @unchecked Sendable {
         if closed || closeAfterWrite { return }
         if readSuspended { readSuspended = false; updateInterest() }
         process()
+    }
+
+    // MARK: - Streamed bodies
+
+    private func startStream(_ stream: HTTPBodyStream, chunked: Bool, keep: Bool) {
+        inFlight = true  // no further request is read until the stream ends
+        streamChunked = chunked
+        streamKeep = keep
+        flush()
+        if closed { return }
+        let loop = self.loop
+        let writer = HTTPBodyWriter { [self] bytes, cont in
+            loop.execute { self.streamWrite(bytes, cont) }
+        }
+        Task { [self] in
+            var failed = false
+            do { try await stream.produce(writer) } catch { failed = true }
+            let f = failed
+            loop.execute { self.finishStream(failed: f) }
+        }
+    }
+
+    private func streamWrite(_ bytes: [UInt8], _ cont: CheckedContinuation<Void, any Error>) {
+        if closed { cont.resume(throwing: HTTPBodyWriterError.connectionClosed); return }
+        if bytes.isEmpty { cont.resume(); return }
+        if streamChunked {
+            out.append(contentsOf: String(bytes.count, radix: 16).utf8)
+            out.append(contentsOf: [0x0D, 0x0A])
+            out.append(contentsOf: bytes)
+            out.append(contentsOf: [0x0D, 0x0A])
+        } else {
+            out.append(contentsOf: bytes)
+        }
+        flush()
+        if closed { cont.resume(throwing: HTTPBodyWriterError.connectionClosed); return }
+        if out.count - outOffset > Connection.streamHighWater { streamWaiter = cont } else { cont.resume() }
+    }
+
+    private func finishStream(failed: Bool) {
+        inFlight = false
+        if closed { return }
+        if failed { close(); return }
+        if streamChunked { out.append(contentsOf: "0\r\n\r\n".utf8) }
+        if !streamKeep { closeAfterWrite = true }
+        let now = monotonicNanos()
+        headStart = now
+        idleSince = now
+        flush()
+        if closed || closeAfterWrite { return }
+        if readSuspended { readSuspended = false; updateInterest() }
+        process()
+    }
+
+    /// Lets a waiting stream producer continue once the unsent backlog is small again.
+    private func releaseStreamWaiter() {
+        if let w = streamWaiter, out.count - outOffset <= Connection.streamHighWater {
+            streamWaiter = nil
+            w.resume()
+        }
     }
 
     // MARK: - Writing
@@ -283,6 +354,7 @@ final class Connection: @unchecked Sendable {
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
                 if !wantWrite { writeProgress = monotonicNanos() }
                 updateInterest()  // wait for EPOLLOUT
+                releaseStreamWaiter()
                 return
             }
             close()
@@ -292,6 +364,7 @@ final class Connection: @unchecked Sendable {
         if out.capacity > 256 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
         outOffset = 0
         if wantWrite { updateInterest() }
+        releaseStreamWaiter()
         if closeAfterWrite { startLinger() }
     }
 
@@ -350,6 +423,7 @@ final class Connection: @unchecked Sendable {
     func close() {
         if closed { return }
         closed = true
+        if let w = streamWaiter { streamWaiter = nil; w.resume(throwing: HTTPBodyWriterError.connectionClosed) }
         loop.remove(self)
         if !rejected { context.connections.subtract(1, ordering: .relaxed) }
         Glibc.close(fd)

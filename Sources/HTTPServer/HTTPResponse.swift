@@ -7,6 +7,8 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// Body bytes (not sent for HEAD requests, 1xx, 204 and 304).
     public var body: [UInt8]
+    /// When set, the body is streamed from this instead of `body` (see ``HTTPBodyStream``).
+    public var bodyStream: HTTPBodyStream? = nil
 
     /// A response; by default 200 with no headers and an empty body.
     public init(status: Int = 200, headers: HTTPHeaders = .init(), body: [UInt8] = []) {

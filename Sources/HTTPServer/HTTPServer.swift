@@ -1,4 +1,3 @@
-@preconcurrency import Dispatch
 import Logging
 import Synchronization
 #if canImport(Glibc)

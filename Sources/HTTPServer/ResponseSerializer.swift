@@ -38,7 +38,7 @@ struct ResponseSerializer {
     ///   - keepAlive: whether the connection stays open; `http10` adds `Connection: keep-alive`.
     @discardableResult
     mutating func serialize(_ r: HTTPResponse, requestID: String, headOnly: Bool, keepAlive: Bool, http10: Bool,
-                            into out: inout [UInt8]) -> Int {
+                            streamed: Bool = false, into out: inout [UInt8]) -> Int {
         let status = (100...999).contains(r.status) ? r.status : 500
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         out.append(UInt8(0x30 + status / 100))
@@ -74,7 +74,10 @@ struct ResponseSerializer {
             out.append(contentsOf: [0x0D, 0x0A])
         }
         let noBody = HTTPStatus.forbidsBody(status)
-        if !noBody {
+        if streamed {
+            // Chunked for HTTP/1.1; an HTTP/1.0 stream ends when the connection closes.
+            if !http10 { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+        } else if !noBody {
             out.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(r.body.count, to: &out)
             out.append(contentsOf: [0x0D, 0x0A])
@@ -85,7 +88,7 @@ struct ResponseSerializer {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
         out.append(contentsOf: [0x0D, 0x0A])
-        if noBody || headOnly { return 0 }
+        if noBody || headOnly || streamed { return 0 }
         out.append(contentsOf: r.body)
         return r.body.count
     }

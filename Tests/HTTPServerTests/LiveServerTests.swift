@@ -94,6 +94,57 @@ struct LiveServerTests {
         }
     }
 
+    @Test func streamedResponsesAreChunkedAndKeepAlive() async throws {
+        try await withServer { _, port in
+            let (a, b, head, big) = try await offThread { () -> (RawResponse, RawResponse, RawResponse, RawResponse) in
+                let c = try TestClient(port: port, timeout: 10)
+                try c.send("GET /stream?pieces=3&size=4 HTTP/1.1\r\nHost: x\r\n\r\n")
+                let a = try c.readResponse()
+                try c.send("GET /id/1 HTTP/1.1\r\nHost: x\r\n\r\n")  // same connection afterwards
+                let b = try c.readResponse()
+                try c.send("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+                let head = try c.readResponse(headRequest: true)
+                // 8 MB in 64 KiB pieces: flow control must not lose or reorder bytes.
+                try c.send("GET /stream?pieces=128&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
+                let big = try c.readResponse()
+                return (a, b, head, big)
+            }
+            #expect(a.header("Transfer-Encoding") == "chunked")
+            #expect(a.header("Content-Length") == nil)
+            #expect(a.bodyText == "AAAABBBBCCCC")
+            #expect(b.bodyText == "id=1")
+            #expect(head.status == 200)
+            #expect(big.body.count == 128 * 65536)
+            var expected: [UInt8] = []
+            for i in 0..<128 { expected += [UInt8](repeating: UInt8(0x41 + i % 26), count: 65536) }
+            #expect(big.body == expected)
+        }
+    }
+
+    @Test func streamedResponseToHTTP10IsCloseDelimited() async throws {
+        try await withServer { _, port in
+            let r = try await offThread {
+                let c = try TestClient(port: port)
+                try c.send("GET /stream?pieces=2&size=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                return try c.readResponse()
+            }
+            #expect(r.header("Connection") == "close")
+            #expect(r.header("Transfer-Encoding") == nil)
+            #expect(r.bodyText == "AAABBB")
+        }
+    }
+
+    @Test func failingStreamClosesTheConnection() async throws {
+        try await withServer { _, port in
+            let outcome = try await offThread { () -> String in
+                let c = try TestClient(port: port)
+                try c.send("GET /stream?pieces=4&size=3&fail=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                do { _ = try c.readResponse(); return "complete response" } catch { return "truncated" }
+            }
+            #expect(outcome == "truncated")
+        }
+    }
+
     @Test func pipelinedRequestsAnsweredInOrder() async throws {
         try await withServer { _, port in
             let rs = try await offThread {

@@ -106,6 +106,16 @@ final class TestClient: @unchecked Sendable {
         buffer.removeFirst(headEnd! + 4)
         var r = RawResponse(status: status, headers: headers, body: [])
         if status == 100 || headRequest { return r }
+        if r.header("Transfer-Encoding")?.lowercased() == "chunked" {
+            r.body = try readChunkedBody()
+            return r
+        }
+        if r.header("Connection") == "close" && r.header("Content-Length") == nil {
+            while fill() {}  // close-delimited body
+            r.body = buffer
+            buffer = []
+            return r
+        }
         guard let cl = r.header("Content-Length").flatMap(Int.init) else { throw ClientError(description: "no Content-Length in \(head)") }
         while buffer.count < cl {
             guard fill() else { throw ClientError(description: "closed in body") }
@@ -113,6 +123,35 @@ final class TestClient: @unchecked Sendable {
         r.body = Array(buffer[0..<cl])
         buffer.removeFirst(cl)
         return r
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let i = buffer.indices.dropLast().first(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 }) {
+                let line = String(decoding: buffer[0..<i], as: UTF8.self)
+                buffer.removeFirst(i + 2)
+                return line
+            }
+            guard fill() else { throw ClientError(description: "closed in chunk framing") }
+        }
+    }
+
+    private func readChunkedBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let line = try readLine()
+            guard let n = Int(line.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+                throw ClientError(description: "bad chunk size line '\(line)'")
+            }
+            if n == 0 {
+                while try !readLine().isEmpty {}  // trailers
+                return body
+            }
+            while buffer.count < n + 2 { guard fill() else { throw ClientError(description: "closed in chunk") } }
+            body += buffer[0..<n]
+            guard buffer[n] == 13, buffer[n + 1] == 10 else { throw ClientError(description: "chunk without CRLF") }
+            buffer.removeFirst(n + 2)
+        }
     }
 
     /// True when the server closed the connection (EOF) within the receive timeout.
@@ -180,6 +219,17 @@ func testRouter() -> Router {
     r.get("/big") { req in
         let n = Int(req.query["bytes"] ?? "1000") ?? 1000
         return HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: n))
+    }
+    r.get("/stream") { req in
+        let pieces = Int(req.query["pieces"] ?? "3") ?? 3
+        let size = Int(req.query["size"] ?? "5") ?? 5
+        let fail = req.query["fail"] != nil
+        return .stream(200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")])) { w in
+            for i in 0..<pieces {
+                if fail && i == pieces / 2 { throw PlainError() }
+                try await w.write([UInt8](repeating: UInt8(0x41 + i % 26), count: size))
+            }
+        }
     }
     r.get("/id/{n}") { req in .text(200, "id=\(req.pathParameters["n"] ?? "?")") }
     r.get("/v1/models/{model}") { req in .text(200, "model=\(req.pathParameters["model"] ?? "?")") }
