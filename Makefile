@@ -12,7 +12,7 @@ WEIGHTS ?= weights
 SERVE_FLAGS ?=
 BIN := .build/release/hkt-serve
 
-.PHONY: help deps build release serve test test-unit test-live fuzz-smoke train-smoke bench-http bench-engine bench-imaging clean
+.PHONY: help deps build release serve test test-unit test-live test-deploy fuzz-smoke train-smoke bench-http bench-engine bench-imaging clean
 
 help:
 	@echo "make serve   - install what is missing, build release, serve $(WEIGHTS) on :$(PORT)"
@@ -51,8 +51,14 @@ test-unit:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
+# Live tests of the release binary over loopback: HTTP protocol, the service end to end, deploy/.
 test-live: release
+	bash Tests/live/http.sh $(BIN)
 	bash Tests/live/run.sh $(BIN)
+	bash Tests/deploy/run.sh $(BIN)
+
+test-deploy: release
+	bash Tests/deploy/run.sh $(BIN)
 
 fuzz-smoke: deps
 	bash FuzzTesting/smoke.sh

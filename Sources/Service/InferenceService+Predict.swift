@@ -124,11 +124,8 @@ extension InferenceService {
             }
             return parts.map(\.body)
         }
-        let accepted = ["", "image/jpeg", "image/jpg", "image/png", "application/octet-stream"]
-        guard accepted.contains(mediaType) else {
-            throw ServiceError.unsupportedMediaType(
-                "Content-Type '\(mediaType)' is not accepted; send image/jpeg, image/png, application/octet-stream or multipart/form-data")
-        }
+        // Any other Content-Type (curl's default form type included) is sniffed: the format is
+        // known by its magic bytes, and a body that is neither JPEG nor PNG gets 415 from the decoder.
         guard !request.body.isEmpty else {
             throw ServiceError.badRequest("the request body is empty; send the image bytes (curl --data-binary @frame.jpg)")
         }

@@ -98,13 +98,15 @@ extension InferenceService {
             let image = try Self.encodedImage(input["data"], binary: tensorBytes)
             let limits = configuration.decodeLimits
             let result = try await queue.submit(bytes: image.count * 2, deadline: deadline) { _ -> AnomalyResult in
-                let decoded: DecodedImage
-                do { decoded = try ImageDecoder.decode(image, minimumSide: s, limits: limits) } catch {
+                let meta = model.metadata
+                let input: ModelInput
+                do {
+                    input = try Preprocess.decodeModelInput(
+                        image, size: s, mean: meta.inputMean, std: meta.inputStd, limits: limits)
+                } catch {
                     throw ServiceError(imaging: error)
                 }
-                let meta = model.metadata
-                return try model.engine.predict(
-                    Preprocess.modelInput(decoded.image, size: s, mean: meta.inputMean, std: meta.inputStd))
+                return try model.engine.predict(input.tensor)
             }
             (score, map) = (result.score, result.map)
         default:

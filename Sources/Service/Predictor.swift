@@ -54,18 +54,21 @@ public enum Predictor {
             return (now - clock).seconds
         }
 
-        let decoded: DecodedImage
+        let input: ModelInput
         do {
-            decoded = try ImageDecoder.decode(Array(bytes), minimumSide: meta.imageSize, limits: limits)
+            // The decoded frame is kept only when the overlay needs it; otherwise a PNG streams
+            // row by row straight into the resize.
+            input = try Preprocess.decodeModelInput(
+                Array(bytes), size: meta.imageSize, mean: meta.inputMean, std: meta.inputStd, limits: limits,
+                keepImage: options.heatmap == .overlay)
         } catch {
             throw ServiceError(imaging: error)
         }
-        let input = Preprocess.modelInput(decoded.image, size: meta.imageSize, mean: meta.inputMean, std: meta.inputStd)
         timings.decode = lap()
 
         let result: AnomalyResult
         do {
-            result = try model.engine.predict(input)
+            result = try model.engine.predict(input.tensor)
         } catch {
             throw ServiceError.inferenceFailed("model '\(model.name)': \(error)")
         }
@@ -79,37 +82,37 @@ public enum Predictor {
             case .mask: .mask
             default: .png
             }
-            let rendered = Heatmap.render(
-                map: result.map, mapWidth: result.mapWidth, mapHeight: result.mapHeight, mode: mode,
-                threshold: threshold, background: mode == .overlay ? decoded.image : nil,
-                outputWidth: decoded.originalWidth, outputHeight: decoded.originalHeight,
-                maxSide: options.heatmapMaxSide)
             do {
-                png = try PNGEncoder.encode(rendered, compressionLevel: 1)
+                png = try Heatmap.renderPNG(
+                    map: result.map, mapWidth: result.mapWidth, mapHeight: result.mapHeight, mode: mode,
+                    threshold: threshold, background: input.image,
+                    outputWidth: input.originalWidth, outputHeight: input.originalHeight,
+                    maxSide: options.heatmapMaxSide, compressionLevel: 1)
             } catch {
-                throw ServiceError.inferenceFailed("heatmap PNG encoding failed: \(error)")
+                throw ServiceError(imaging: error)
             }
         }
         timings.postprocess = lap()
 
         return Prediction(
             model: model.name, modelVersion: meta.version, score: result.score, threshold: threshold,
-            anomalous: result.score > threshold, width: decoded.originalWidth, height: decoded.originalHeight,
+            anomalous: result.score > threshold, width: input.originalWidth, height: input.originalHeight,
             timings: timings, heatmapPNG: png)
     }
 }
 
 extension ServiceError {
-    /// Maps a decoder error to its HTTP meaning: unknown formats are 415, the rest 422.
+    /// Maps an imaging error to its HTTP meaning: unknown formats 415, bad images 422, and our
+    /// own failures (encoder, internal) 500.
     init(imaging error: any Error) {
-        if let e = error as? ImagingError {
-            if e.isUnsupportedMediaType {
-                self = .unsupportedMediaType("\(e)")
-            } else {
-                self = .unprocessableImage("\(e)")
-            }
-        } else {
-            self = .unprocessableImage("\(error)")
+        guard let e = error as? ImagingError else {
+            self = .inferenceFailed("\(error)")
+            return
+        }
+        switch e.httpStatus {
+        case 415: self = .unsupportedMediaType("\(e)")
+        case 422: self = .unprocessableImage("\(e)")
+        default: self = .inferenceFailed("\(e)")
         }
     }
 }
