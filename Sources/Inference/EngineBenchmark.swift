@@ -80,6 +80,24 @@ public enum EngineBenchmark {
             totalGFLOP: 2 * Double(macs.values.reduce(0, +)) * 1e-9, sgemmPeakGFLOPs: sgemmPeak(threads: model.budget.cores))
     }
 
+    /// Images per second with `concurrency` callers each running `iterations` predictions at
+    /// once (the cores are shared through `ComputeBudget`).
+    public static func throughput(model: AnomalyModel, concurrency: Int, iterations: Int = 4) throws -> Double {
+        let s = model.metadata.imageSize
+        let input = [Float](repeating: 0.5, count: 3 * s * s)
+        _ = try model.predict(input)
+        let failures = FailureBox()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: concurrency) { _ in
+            for _ in 0..<iterations {
+                do { _ = try model.predict(input) } catch { failures.record(error) }
+            }
+        }
+        if let e = failures.first { throw e }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        return Double(concurrency * iterations) / seconds
+    }
+
     /// sgemm GFLOP/s of a 1024³ product with the columns split over `threads` workers, each
     /// calling single-threaded OpenBLAS (how the engine uses it). Best of 5.
     public static func sgemmPeak(threads: Int, size n: Int = 1024) -> Double {
@@ -124,4 +142,10 @@ extension AnomalyModel {
         for i in 0..<3 { out[Self.names.projectorStage[i]] = projectors[i].inChannels * projectors[i].outChannels * plane4 }
         return out
     }
+}
+
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: Error?
+    func record(_ e: Error) { lock.lock(); if first == nil { first = e }; lock.unlock() }
 }

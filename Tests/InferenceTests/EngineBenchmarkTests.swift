@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Testing
 @testable import Inference
@@ -29,5 +30,28 @@ import Testing
             }
             #expect(report.medianMilliseconds > 0)
         }
+    }
+
+    /// HKT_BENCH_MODES=1: the intra-op threading decision — the engine's own pool (OpenBLAS
+    /// pinned to 1 thread) versus OpenBLAS's threads (engine pool of 1) — for one caller and
+    /// for two concurrent callers, on HKT.
+    @Test(.enabled(if: enabled && ProcessInfo.processInfo.environment["HKT_BENCH_MODES"] == "1"))
+    func threadingModes() throws {
+        let env = ProcessInfo.processInfo.environment
+        let path = env["HKT_BENCH_WEIGHTS"]?.split(separator: ",").first.map(String.init)
+        let url = try path.map { URL(fileURLWithPath: $0) }
+            ?? SafetensorsWriter.randomModelFile(arch: "hkt", seed: 5, metadata: ["image_size": "256"])
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        for (label, engineThreads, blasThreads) in [("engine pool, BLAS 1", cores, 1), ("engine 1, OpenBLAS threads", 1, cores)] {
+            let budget = ComputeBudget(cores: engineThreads)
+            let model = try AnomalyModel(safetensors: try Safetensors(contentsOf: url), budget: budget)
+            openblas_set_num_threads(Int32(blasThreads))
+            let single = try EngineBenchmark.throughput(model: model, concurrency: 1, iterations: 4)
+            let double = try EngineBenchmark.throughput(model: model, concurrency: 2, iterations: 3)
+            let quad = try EngineBenchmark.throughput(model: model, concurrency: 4, iterations: 2)
+            print(String(format: "threading %@: 1 caller %.0f ms/image; 2 callers %.2f images/s; 4 callers %.2f images/s",
+                         label, 1000 / single, double, quad))
+        }
+        openblas_set_num_threads(1)
     }
 }
