@@ -155,4 +155,11 @@ public struct Safetensors: Sendable {
         if let bad = out.firstIndex(where: { !$0.isFinite }) { throw fail(.nonFinite(tensor: name, index: bad)) }
         return out
     }
+
+    /// The raw bytes of a U8 tensor `name` (e.g. an image in a golden file).
+    public func uint8s(_ name: String) throws -> [UInt8] {
+        guard let e = entries[name] else { throw WeightsError(file: file, problem: .missingTensor(tensor: name, expectedShape: [])) }
+        guard e.dtype == "U8" else { throw WeightsError(file: file, problem: .unsupportedDtype(tensor: name, found: e.dtype)) }
+        return Array(bytes[(dataStart + e.begin)..<(dataStart + e.end)])
+    }
 }

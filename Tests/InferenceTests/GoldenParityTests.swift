@@ -67,9 +67,17 @@ import Testing
 
         print("\(golden): \(names.count) intermediates at \(n)×\(m), worst relative error \(worst)")
 
-        // Real path: a preprocessed 256×256 test image through predict.
-        guard st.entries["real.input"] != nil else { return }
-        let result = try model.predict(try floats(st, "real.input"))
+        // Real path: a test image resized by PIL (U8 HWC), normalised here as the reference
+        // does — (u8 / 255 − mean) / std in float32, CHW — then through predict.
+        let resized = try st.uint8s("real.resized")
+        let s = model.metadata.imageSize
+        #expect(resized.count == s * s * 3)
+        var input = [Float](repeating: 0, count: 3 * s * s)
+        for c in 0..<3 {
+            let mean = model.metadata.inputMean[c], std = model.metadata.inputStd[c]
+            for i in 0..<(s * s) { input[c * s * s + i] = (Float(resized[i * 3 + c]) / 255 - mean) / std }
+        }
+        let result = try model.predict(input)
         let map = try floats(st, "real.map"), score = try floats(st, "real.score")[0]
         #expect(relativeError(result.map, map) < Self.tolerance, "\(golden): real map")
         let scale = map.map(abs).max() ?? 1
