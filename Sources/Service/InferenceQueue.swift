@@ -7,7 +7,7 @@ import Foundation
 /// queue rejects at once with a `Retry-After` estimated from the measured drain rate. Workers
 /// are plain threads, not Swift tasks: inference blocks for hundreds of milliseconds and must
 /// not starve the cooperative pool that runs HTTP handlers.
-public final class InferenceQueue: @unchecked Sendable {
+public final class InferenceQueue: Sendable {
     /// Limits of the queue.
     public struct Limits: Sendable {
         /// Items waiting (not yet running) at most.
@@ -19,6 +19,42 @@ public final class InferenceQueue: @unchecked Sendable {
         public init() {}
     }
 
+    public let limits: Limits
+    private let core: InferenceQueueCore
+
+    public init(limits: Limits, onDepthChange: @escaping @Sendable (_ waiting: Int, _ running: Int) -> Void = { _, _ in }) {
+        self.limits = limits
+        core = InferenceQueueCore(limits: limits, onDepthChange: onDepthChange)
+        core.startWorkers()
+    }
+
+    /// Queued items finish; then the workers exit.
+    deinit { core.stop() }
+
+    /// Items waiting plus items running.
+    public var depth: (waiting: Int, running: Int) { core.depth }
+
+    /// True when a new item would be refused for depth.
+    public var isSaturated: Bool { core.isSaturated }
+
+    /// Runs `work` on a worker thread and returns its result.
+    ///
+    /// - Throws: `ServiceError.queueFull` at once when the queue is full,
+    ///   `ServiceError.deadlineExceeded` when `deadline` passes before a worker picks it up
+    ///   (the work is then never run), `ServiceError.notReady` after `stop()`, or whatever `work` throws.
+    public func submit<T: Sendable>(
+        bytes: Int, deadline: ContinuousClock.Instant? = nil,
+        _ work: @escaping @Sendable (_ queueWait: Duration) throws -> T
+    ) async throws -> T {
+        try await core.submit(bytes: bytes, deadline: deadline, work)
+    }
+
+    /// Stops the workers after the items already queued have run.
+    public func stop() { core.stop() }
+}
+
+/// The queue's state and worker loop, retained by the worker threads so that they never outlive it.
+final class InferenceQueueCore: @unchecked Sendable {
     private struct Item {
         let bytes: Int
         let enqueued: ContinuousClock.Instant
@@ -26,7 +62,7 @@ public final class InferenceQueue: @unchecked Sendable {
         let run: (_ waited: Duration, _ expired: Bool) -> Void
     }
 
-    public let limits: Limits
+    let limits: InferenceQueue.Limits
     private let condition = NSCondition()
     private var items: [Item] = []
     private var head = 0
@@ -35,40 +71,35 @@ public final class InferenceQueue: @unchecked Sendable {
     private var stopped = false
     /// Exponential moving average of one item's service time, in seconds.
     private var averageServiceSeconds = 0.5
-    private var threads: [Thread] = []
     private let onDepthChange: @Sendable (_ waiting: Int, _ running: Int) -> Void
 
-    public init(limits: Limits, onDepthChange: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) {
+    init(limits: InferenceQueue.Limits, onDepthChange: @escaping @Sendable (Int, Int) -> Void) {
         self.limits = limits
         self.onDepthChange = onDepthChange
+    }
+
+    /// Starts the worker threads; each retains the core until `stop()` lets it return.
+    func startWorkers() {
         for index in 0..<max(1, limits.workers) {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            let thread = Thread { self.workerLoop() }
             thread.name = "hkt-infer-\(index)"
             thread.stackSize = 8 << 20
-            threads.append(thread)
             thread.start()
         }
     }
 
-    /// Items waiting plus items running.
-    public var depth: (waiting: Int, running: Int) {
+    var depth: (waiting: Int, running: Int) {
         condition.lock(); defer { condition.unlock() }
         return (items.count - head, running)
     }
 
-    /// True when a new item of `bytes` would be refused.
-    public var isSaturated: Bool {
+    var isSaturated: Bool {
         condition.lock(); defer { condition.unlock() }
         return items.count - head >= limits.maxDepth
     }
 
-    /// Runs `work` on a worker thread and returns its result.
-    ///
-    /// - Throws: `ServiceError.queueFull` at once when the queue is full,
-    ///   `ServiceError.deadlineExceeded` when `deadline` passes before a worker picks it up
-    ///   (the work is then never run), or whatever `work` throws.
-    public func submit<T: Sendable>(
-        bytes: Int, deadline: ContinuousClock.Instant? = nil,
+    func submit<T: Sendable>(
+        bytes: Int, deadline: ContinuousClock.Instant?,
         _ work: @escaping @Sendable (_ queueWait: Duration) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
@@ -109,8 +140,7 @@ public final class InferenceQueue: @unchecked Sendable {
         return max(1, Int(seconds.rounded(.up)))
     }
 
-    /// Stops the workers after the items already queued have run.
-    public func stop() {
+    func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()

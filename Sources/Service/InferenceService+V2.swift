@@ -14,8 +14,8 @@ extension InferenceService {
         router.add("GET", "/v2") { _ in
             .json(200, #"{"name":"hkt-serve","version":"1","extensions":["binary_tensor_data"]}"#)
         }
-        router.add("GET", "/v2/health/live") { _ in .json(200, #"{"live":true}"#) }
-        router.add("GET", "/v2/health/ready") { [self] _ in
+        router.add("GET", "/v2/health/live", execution: .inline) { _ in .json(200, #"{"live":true}"#) }
+        router.add("GET", "/v2/health/ready", execution: .inline) { [self] _ in
             isReady ? .json(200, #"{"ready":true}"#) : ServiceError.notReady("not ready").response
         }
         router.add("GET", "/v2/models/{model}") { [self] request in

@@ -86,8 +86,9 @@ public final class InferenceService: Sendable {
     /// Every route of `openapi.yaml`.
     public func makeRouter() -> Router {
         let router = Router()
-        router.add("GET", "/healthz") { _ in .json(200, #"{"status":"ok"}"#) }
-        router.add("GET", "/readyz") { [self] _ in readiness() }
+        // Health answers at once, so it runs inline on the I/O thread (no task hop).
+        router.add("GET", "/healthz", execution: .inline) { _ in .json(200, #"{"status":"ok"}"#) }
+        router.add("GET", "/readyz", execution: .inline) { [self] _ in readiness() }
         router.add("GET", "/metrics") { [self] _ in
             var response = HTTPResponse(status: 200, body: metrics.render())
             response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
