@@ -1,42 +1,35 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Inference
 import Service
 
-/// `hkt-serve bench`: times the engine on the shipped weights.
+/// `hkt-serve bench`: the engine's per-layer timing for each weights file, and optionally the
+/// image path (decode, resize, heatmap encode) on given files.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time inference (ms per 256×256 image) for each weights file.")
+        abstract: "Time inference per 256×256 image (per-layer, GFLOP/s vs. a measured sgemm peak) and the image path.",
+        discussion: "Ratios against ONNX Runtime, PyTorch and Pillow come from benchmarks/engine.sh and benchmarks/imaging.sh.")
 
     @Option(help: "A weights file or directory.")
     var weights = "weights"
-    @Option(help: "Timed iterations per model (after one warm-up).")
-    var iterations = 5
+    @Option(help: "Timed iterations per model (after two warm-up runs).")
+    var iterations = 10
+    @Option(parsing: .upToNextOption, help: "Also time decode+preprocess and heatmap encoding on these JPEG/PNG files.")
+    var images: [String] = []
+    @Flag(help: "One JSON object per model instead of the table.")
+    var json = false
 
     func run() async throws {
         for url in try ModelRegistry.weightFiles(in: [weights]) {
-            let model = try LoadedModel(url: url)
-            let meta = model.metadata
-            let input = Preprocess.modelInput(
-                LoadedModel.referenceImage(size: meta.imageSize), size: meta.imageSize,
-                mean: meta.inputMean, std: meta.inputStd)
-            var times: [Double] = []
-            for i in 0..<iterations {
-                let start = ContinuousClock.now
-                _ = try model.engine.predict(input)
-                times.append((ContinuousClock.now - start).seconds * 1000)
-                FileHandle.standardError.write(Data("\r\(model.name): \(i + 1)/\(iterations)".utf8))
-            }
-            times.sort()
-            FileHandle.standardError.write(Data("\r".utf8))
-            print("\(model.name) (\(meta.arch)): median \(String(format: "%.1f", times[times.count / 2])) ms, min \(String(format: "%.1f", times[0])) ms over \(iterations)")
+            let model = try AnomalyModel(contentsOf: url)
+            FileHandle.standardError.write(Data("benchmarking \(url.lastPathComponent) (\(iterations) iterations)…\n".utf8))
+            let report = try EngineBenchmark.run(model: model, iterations: iterations)
+            print(json ? report.json : "\(url.deletingPathExtension().lastPathComponent): \(report)")
         }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
+        if !images.isEmpty {
+            let files = try images.map { ($0, try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0)))) }
+            _ = try ImagingBenchmark.run(images: files.map { (label: $0.0, bytes: $0.1) })
+        }
     }
 }

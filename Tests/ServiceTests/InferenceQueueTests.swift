@@ -18,9 +18,9 @@ import Testing
         let gate = Gate()
         // One running (blocked), one waiting: the third must be refused at once.
         let running = Task { try await queue.submit(bytes: 1) { _ in gate.wait(); return 1 } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await until { queue.depth.running == 1 }
         let waiting = Task { try await queue.submit(bytes: 1) { _ in 2 } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await until { queue.depth.waiting == 1 }
         do {
             _ = try await queue.submit(bytes: 1) { _ in 3 }
             Issue.record("expected queueFull")
@@ -40,7 +40,7 @@ import Testing
         defer { queue.stop() }
         let gate = Gate()
         let first = Task { try await queue.submit(bytes: 80) { _ in gate.wait(); return 1 } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await until { queue.depth.running == 1 }
         await #expect(throws: ServiceError.self) { try await queue.submit(bytes: 80) { _ in 2 } }
         gate.open()
         #expect(try await first.value == 1)
@@ -52,9 +52,10 @@ import Testing
         let gate = Gate()
         let ran = Flag()
         let blocker = Task { try await queue.submit(bytes: 1) { _ in gate.wait(); return 0 } }
-        try await Task.sleep(for: .milliseconds(50))
+        try await until { queue.depth.running == 1 }
         let late = Task { try await queue.submit(bytes: 1, deadline: .now + .milliseconds(50)) { _ in ran.set(); return 1 } }
-        try await Task.sleep(for: .milliseconds(200))
+        try await until { queue.depth.waiting == 1 }
+        try await Task.sleep(for: .milliseconds(100))
         gate.open()
         _ = try await blocker.value
         do {
@@ -65,6 +66,12 @@ import Testing
         }
         #expect(!ran.isSet)
     }
+}
+
+/// Polls `condition` every 5 ms for up to 10 s (the machine may be loaded).
+func until(_ condition: () -> Bool) async throws {
+    for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+    #expect(condition())
 }
 
 /// A one-shot gate a worker thread blocks on.
