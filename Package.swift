@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        // epoll and eventfd, which the Glibc module does not export.
+        .systemLibrary(name: "CLinuxIO"),
         // libjpeg/libpng report errors by longjmp; this C target owns every setjmp so no
         // longjmp ever crosses a Swift frame.
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
@@ -32,7 +34,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Imaging", dependencies: ["CCodecs"]),
         .target(name: "HTTPServer", dependencies: [
-            "CNGHTTP2",
+            "CNGHTTP2", "CLinuxIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Service", dependencies: [

@@ -1,6 +1,1 @@
 #include <nghttp2/nghttp2.h>
-// Linux I/O primitives the HTTPServer event loops need and the Glibc module does not export.
-#if defined(__linux__)
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#endif

@@ -1,4 +1,4 @@
-import CNGHTTP2
+import CLinuxIO
 import Logging
 import Synchronization
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import CNGHTTP2  // also exports <sys/epoll.h> and <sys/eventfd.h> (see its shim.h)
+import CLinuxIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
