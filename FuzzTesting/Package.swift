@@ -23,6 +23,7 @@ let package = Package(
         ]),
         .executableTarget(name: "JPEGDecodeFuzzer", dependencies: [.product(name: "Imaging", package: rootName)]),
         .executableTarget(name: "PNGDecodeFuzzer", dependencies: [.product(name: "Imaging", package: rootName)]),
+        .executableTarget(name: "SafetensorsFuzzer", dependencies: [.product(name: "Inference", package: rootName)]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER=${1:-60}
-FUZZERS=${FUZZERS:-"HTTPParserFuzzer JPEGDecodeFuzzer PNGDecodeFuzzer"}
+FUZZERS=${FUZZERS:-"HTTPParserFuzzer JPEGDecodeFuzzer PNGDecodeFuzzer SafetensorsFuzzer"}
 SCRATCH=${SCRATCH:-.build-fuzz}
 # -parse-as-library: libFuzzer provides main(); the Swift file only exports LLVMFuzzerTestOneInput.
 # One build per product: `swift build` honours only the last --product flag.
