@@ -51,10 +51,12 @@ test-unit:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
-# Live tests of the release binary over loopback: HTTP protocol, the service end to end, deploy/.
+# Live tests of the release binary over loopback: HTTP protocol, the service end to end,
+# the OpenAPI contract (schemathesis, from pip), deploy/.
 test-live: release
 	bash Tests/live/http.sh $(BIN)
 	bash Tests/live/run.sh $(BIN)
+	bash Tests/contract/run.sh $(BIN)
 	bash Tests/deploy/run.sh $(BIN)
 
 test-deploy: release
