@@ -42,15 +42,23 @@ import Testing
         let url = try path.map { URL(fileURLWithPath: $0) }
             ?? SafetensorsWriter.randomModelFile(arch: "hkt", seed: 5, metadata: ["image_size": "256"])
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        for (label, engineThreads, blasThreads) in [("engine pool, BLAS 1", cores, 1), ("engine 1, OpenBLAS threads", 1, cores)] {
-            let budget = ComputeBudget(cores: engineThreads)
-            let model = try AnomalyModel(safetensors: try Safetensors(contentsOf: url), budget: budget)
-            openblas_set_num_threads(Int32(blasThreads))
-            let single = try EngineBenchmark.throughput(model: model, concurrency: 1, iterations: 4)
-            let double = try EngineBenchmark.throughput(model: model, concurrency: 2, iterations: 3)
-            let quad = try EngineBenchmark.throughput(model: model, concurrency: 4, iterations: 2)
-            print(String(format: "threading %@: 1 caller %.0f ms/image; 2 callers %.2f images/s; 4 callers %.2f images/s",
-                         label, 1000 / single, double, quad))
+        let modes = [("engine pool, OpenBLAS 1 thread", cores, 1), ("engine 1 thread, OpenBLAS \(cores) threads", 1, cores)]
+        let models = try modes.map { _, engineThreads, _ in
+            try AnomalyModel(safetensors: try Safetensors(contentsOf: url), budget: ComputeBudget(cores: engineThreads))
+        }
+        // Rounds alternate the modes so drifting background load hits both alike.
+        var single = [[Double]](repeating: [], count: modes.count), pair = single, quad = single
+        for _ in 0..<3 {
+            for (i, mode) in modes.enumerated() {
+                openblas_set_num_threads(Int32(mode.2))
+                single[i].append(1000 / (try EngineBenchmark.throughput(model: models[i], concurrency: 1, iterations: 2)))
+                pair[i].append(try EngineBenchmark.throughput(model: models[i], concurrency: 2, iterations: 2))
+                quad[i].append(try EngineBenchmark.throughput(model: models[i], concurrency: 4, iterations: 1))
+            }
+        }
+        for (i, mode) in modes.enumerated() {
+            print(String(format: "threading %@: 1 caller %.0f ms/image; 2 callers %.2f images/s; 4 callers %.2f images/s (medians of 3 rounds)",
+                         mode.0, EngineBenchmark.median(single[i]), EngineBenchmark.median(pair[i]), EngineBenchmark.median(quad[i])))
         }
         openblas_set_num_threads(1)
     }
