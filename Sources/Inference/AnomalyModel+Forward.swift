@@ -21,7 +21,8 @@ extension AnomalyModel {
             clock = now
         }
         func share() -> Int { min(workers, budget.currentShare()) }
-        let sizes = architecture.stageSizes(height: h, width: w)!
+        if ws.stageSizes.isEmpty { ws.stageSizes = architecture.stageSizes(height: h, width: w)! }
+        let sizes = ws.stageSizes
         let arch = architecture
 
         // Stage 1 of both networks: one GEMM over the shared im2col of the image.
@@ -69,7 +70,7 @@ extension AnomalyModel {
         // (nearest commutes with a 1×1 conv, so sample first) and compared with T.
         let miscCount = 6 * plane4 + (th + 8) * (tw + 8) + (th + 8) * w + h * w
             + GaussianBlur.anomalyMap.scratchCount(height: h, width: w)
-        let cbamScratch = ws.scratch[0].extra.pointer(count: sizes.map { arch.stageChannels.max()! * 4 + 3 * $0.height * $0.width }.max()!)
+        let cbamScratch = ws.cbam.pointer(count: (0..<3).reduce(0) { max($0, cbam[$1].scratchCount(height: sizes[$1].height, width: sizes[$1].width)) })
         let misc = ws.misc.pointer(count: miscCount)
         let maps = misc  // 4 planes of plane4: M1..M4
         var s = s1, (sh, sw) = sizes[0]
@@ -85,7 +86,7 @@ extension AnomalyModel {
                                   afterChannel: record.map { r in { r(Self.names.studentChannel[stage], $0, cs * sh * sw) } })
                 lap(Self.names.cbamStage[stage])
                 record?(Self.names.student[stage], s, cs * sh * sw)
-                let sampled = ws.tensor("sampled\(stage + 1)", channels: cs, height: th, width: tw)
+                let sampled = ws.tensor(Self.names.sampled[stage], channels: cs, height: th, width: tw)
                 Kernels.nearest(s, channels: cs, height: sh, width: sw, toHeight: th, width: tw, into: sampled.pointer)
                 let p = ws.tensor("proj", channels: c4, height: th, width: tw)
                 projectors[stage].forward(input: sampled.pointer, height: th, width: tw, output: p.pointer,
@@ -135,6 +136,6 @@ extension AnomalyModel {
     static let names = (
         teacher: ["t1", "t2", "t3", "t4"], student: ["s1", "s2", "s3"], studentConv: ["s1_conv", "s2_conv", "s3_conv"],
         studentChannel: ["s1_cbam_channel", "s2_cbam_channel", "s3_cbam_channel"],
-        cbamStage: ["student.cbam1", "student.cbam2", "student.cbam3"], projector: ["p1", "p2", "p3"],
+        cbamStage: ["student.cbam1", "student.cbam2", "student.cbam3"], projector: ["p1", "p2", "p3"], sampled: ["sampled1", "sampled2", "sampled3"],
         projectorStage: ["proj.1+m1", "proj.2+m2", "proj.3+m3"], map: ["m1", "m2", "m3", "m4"])
 }

@@ -145,6 +145,8 @@ final class WorkspacePool: @unchecked Sendable {
 
     func give(_ ws: Workspace) {
         lock.lock(); defer { lock.unlock() }
-        if free.filter({ $0.height == ws.height && $0.width == ws.width }).count < keep { free.append(ws) }
+        var same = 0
+        for w in free where w.height == ws.height && w.width == ws.width { same += 1 }
+        if same < keep { free.append(ws) }
     }
 }

@@ -7,8 +7,12 @@ final class Workspace: @unchecked Sendable {
     var buffers: [String: Tensor] = [:]
     /// Per-worker GEMM scratch.
     let scratch: [WorkerScratch]
-    /// Small scratch for CBAM, map post-processing.
+    /// Map post-processing scratch.
     let misc = ScratchBuffer()
+    /// CBAM scratch (separate from the workers' buffers, which the convs may regrow).
+    let cbam = ScratchBuffer()
+    /// Stage output sizes for this input size (computed once).
+    var stageSizes: [(height: Int, width: Int)] = []
 
     init(height: Int, width: Int, workers: Int) {
         self.height = height
