@@ -9,16 +9,39 @@ import Inference
 /// Inputs: `input` FP32 `[1,3,S,S]` (already normalised with the model's `input_mean`/`input_std`),
 /// or `image` BYTES `[1]` holding an encoded JPEG/PNG (base64 in JSON, raw with the binary extension).
 /// Outputs: `anomaly_score` FP32 `[1]`, `anomaly_map` FP32 `[1,1,S,S]`.
+///
+/// Errors on these routes use the protocol's own shape, `{"error":"<message>"}` (what KServe and
+/// Triton clients parse), instead of the service's `{"error":{"code","message"}}`; the status is
+/// the same.
 extension InferenceService {
+    /// Renders thrown errors in the v2 protocol's error shape.
+    static func v2(_ handler: @escaping HTTPHandler) -> HTTPHandler {
+        { request in
+            do {
+                return try await handler(request)
+            } catch let error as any HTTPResponseError {
+                return v2Error(error.status, "\(error.code): \(error.message)", headers: error.extraHeaders)
+            }
+        }
+    }
+
+    static func v2Error(_ status: Int, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+        var w = JSONWriter()
+        w.beginObject(); w.field("error", message); w.endObject()
+        var response = HTTPResponse.json(status, w.text)
+        for (name, value) in headers { response.headers[name] = value }
+        return response
+    }
+
     func addV2Routes(to router: Router) {
         router.add("GET", "/v2") { _ in
             .json(200, #"{"name":"hkt-serve","version":"1","extensions":["binary_tensor_data"]}"#)
         }
         router.add("GET", "/v2/health/live", execution: .inline) { _ in .json(200, #"{"live":true}"#) }
         router.add("GET", "/v2/health/ready", execution: .inline) { [self] _ in
-            isReady ? .json(200, #"{"ready":true}"#) : ServiceError.notReady("not ready").response
+            isReady ? .json(200, #"{"ready":true}"#) : Self.v2Error(503, "not_ready: not ready", headers: [("Retry-After", "1")])
         }
-        router.add("GET", "/v2/models/{model}") { [self] request in
+        router.add("GET", "/v2/models/{model}", Self.v2 { [self] request in
             let model = try registry.model(named: request.pathParameters["model"])
             let s = model.metadata.imageSize
             var w = JSONWriter()
@@ -36,13 +59,15 @@ extension InferenceService {
             w.endArray()
             w.endObject()
             return .json(200, w.text)
-        }
-        router.add("GET", "/v2/models/{model}/ready") { [self] request in
+        })
+        router.add("GET", "/v2/models/{model}/ready", Self.v2 { [self] request in
             let model = try registry.model(named: request.pathParameters["model"])
-            guard isReady else { return ServiceError.notReady("not ready").response }
+            guard isReady else { throw ServiceError.notReady("not ready") }
             return .json(200, #"{"name":"\#(model.name)","ready":true}"#)
-        }
-        router.add("POST", "/v2/models/{model}/infer") { [self] request in try await infer(request) }
+        })
+        router.add("POST", "/v2/models/{model}/infer", Self.v2 { [self] request in
+            try await countingRejections { try await infer(request) }
+        })
     }
 
     static func tensorSpec(_ name: String, _ type: String, _ shape: [Int], into w: inout JSONWriter) {

@@ -110,9 +110,11 @@ public final class InferenceService: Sendable {
             describe(model, into: &w)
             return .json(200, w.text)
         }
-        router.add("POST", "/v1/predict") { [self] request in try await predict(request, modelName: nil) }
+        router.add("POST", "/v1/predict") { [self] request in
+            try await countingRejections { try await predict(request, modelName: nil) }
+        }
         router.add("POST", "/v1/models/{model}/predict") { [self] request in
-            try await predict(request, modelName: request.pathParameters["model"])
+            try await countingRejections { try await predict(request, modelName: request.pathParameters["model"]) }
         }
         router.add("POST", "/admin/reload") { [self] request in
             guard let token = configuration.adminToken else {
@@ -132,6 +134,16 @@ public final class InferenceService: Sendable {
         }
         addV2Routes(to: router)
         return router
+    }
+
+    /// Counts every refused inference request in `hkt_rejections_total{reason}` (the error code).
+    func countingRejections(_ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        do {
+            return try await body()
+        } catch let error as ServiceError {
+            metrics.rejection(error.rejectionReason)
+            throw error
+        }
     }
 
     func readiness() -> HTTPResponse {
@@ -210,16 +222,10 @@ public final class InferenceService: Sendable {
         deadline: ContinuousClock.Instant?
     ) async throws -> Prediction {
         let limits = configuration.decodeLimits
-        let prediction: Prediction
-        do {
-            prediction = try await queue.submit(bytes: bytes.count * 2, deadline: deadline) { waited in
-                var p = try Predictor.predict(bytes, model: model, options: options, limits: limits)
-                p.timings.queueWait = waited.seconds
-                return p
-            }
-        } catch let error as ServiceError {
-            metrics.rejection(error.rejectionReason)
-            throw error
+        let prediction = try await queue.submit(bytes: bytes.count * 2, deadline: deadline) { waited in
+            var p = try Predictor.predict(bytes, model: model, options: options, limits: limits)
+            p.timings.queueWait = waited.seconds
+            return p
         }
         let t = prediction.timings
         metrics.stage("decode", seconds: t.decode)

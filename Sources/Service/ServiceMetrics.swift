@@ -13,7 +13,8 @@ public final class ServiceMetrics: Sendable {
     private let queueDepth: Metrics.Gauge
     private let inflight: Metrics.Gauge
     private let processRSS: Metrics.Gauge
-    private let processCPU: Metrics.Gauge
+    private let processCPU: FloatingPointCounter
+    private let cpuSecondsReported = LockedValue(0.0)
     private let processFDs: Metrics.Gauge
     private let startTime: Metrics.Gauge
 
@@ -33,7 +34,7 @@ public final class ServiceMetrics: Sendable {
         queueDepth = Metrics.Gauge(label: "hkt_queue_depth", factory: factory)
         inflight = Metrics.Gauge(label: "hkt_inflight_requests", factory: factory)
         processRSS = Metrics.Gauge(label: "process_resident_memory_bytes", factory: factory)
-        processCPU = Metrics.Gauge(label: "process_cpu_seconds_total", factory: factory)
+        processCPU = FloatingPointCounter(label: "process_cpu_seconds_total", factory: factory)
         processFDs = Metrics.Gauge(label: "process_open_fds", factory: factory)
         startTime = Metrics.Gauge(label: "process_start_time_seconds", factory: factory)
         startTime.record(Date().timeIntervalSince1970)
@@ -85,9 +86,25 @@ public final class ServiceMetrics: Sendable {
     public func render() -> [UInt8] {
         let process = ProcessStats.read()
         processRSS.record(Double(process.residentBytes))
-        processCPU.record(process.cpuSeconds)
+        // A counter by Prometheus convention: add what was used since the last scrape.
+        let delta = cpuSecondsReported.exchange(process.cpuSeconds)
+        if process.cpuSeconds > delta { processCPU.increment(by: process.cpuSeconds - delta) }
         processFDs.record(Double(process.openFDs))
         return registry.emitToBuffer()
+    }
+}
+
+/// A value behind a lock.
+final class LockedValue<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    /// Stores `new` and returns the previous value.
+    func exchange(_ new: T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        let old = value
+        value = new
+        return old
     }
 }
 

@@ -28,6 +28,11 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$PORT" \
 rc=$?
 tail -25 "$TMP/out.txt"
 if [ $rc -ne 0 ]; then grep -A30 -i "failures" "$TMP/out.txt" | head -60; fi
+# The real Triton HTTP client against the KServe v2 routes.
+python3 -c 'import tritonclient.http' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check 'tritonclient[http]' >/dev/null 2>&1
+FRAME=$(ls ../shared/datasets/synthetic-industrial/*/test/good/000.png 2>/dev/null | head -1)
+[ -n "$FRAME" ] || FRAME=Tests/Fixtures/imaging/png_rgb8.png
+python3 Tests/contract/triton_client.py "127.0.0.1:$PORT" "$MODEL" "$FRAME" || rc=1
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 cases=$(grep -Eo '[0-9]+ generated' "$TMP/out.txt" | tail -1 | grep -Eo '[0-9]+' || echo '?')
 if [ $rc -eq 0 ]; then echo "contract: 1 passed, 0 failed ($cases generated cases)"; else echo "contract: 0 passed, 1 failed"; fi
