@@ -9,6 +9,8 @@ public struct ServiceConfiguration: Sendable {
     public var defaultModel: String?
     /// Serve without any model (health and metrics only; predict answers 503).
     public var allowNoModel = false
+    /// Threads the engine uses in total (see `CPUQuota`).
+    public var threads = 1
     public var queue = InferenceQueue.Limits()
     public var decodeLimits = DecodeLimits()
     public var maxBodyBytes = 64 << 20
@@ -25,15 +27,17 @@ public struct ServiceConfiguration: Sendable {
 
     /// `key = value` lines for `--print-config` (tokens redacted).
     public var printable: String {
-        [
+        let pairs: [(String, String)] = [
             ("host", host), ("port", String(port)), ("weights", weights.joined(separator: ",")),
-            ("default_model", defaultModel ?? "(first / weights/DEFAULT)"), ("allow_no_model", String(allowNoModel)),
+            ("default_model", defaultModel ?? "(weights/DEFAULT, else the first)"),
+            ("allow_no_model", String(allowNoModel)), ("threads", String(threads)),
             ("workers", String(queue.workers)), ("queue_depth", String(queue.maxDepth)),
             ("queue_bytes", String(queue.maxBytes)), ("max_body_bytes", String(maxBodyBytes)),
             ("max_pixels", String(decodeLimits.maxPixels)), ("max_connections", String(maxConnections)),
             ("drain_seconds", String(drainSeconds)), ("api_token", apiToken == nil ? "(none)" : "(set)"),
             ("admin_token", adminToken == nil ? "(none)" : "(set)"), ("log_format", logFormat),
             ("log_level", logLevel),
-        ].map { "\($0.0) = \($0.1)" }.joined(separator: "\n")
+        ]
+        return pairs.map { "\($0.0) = \($0.1)" }.joined(separator: "\n")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import HTTPServer
+import Inference
 import Logging
 import Service
 
@@ -22,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     var noModel = false
     @Option(help: "Inference worker threads. Env HKT_WORKERS. (default: 1; each inference already uses every core)")
     var workers: Int?
+    @Option(help: "Threads one inference may use. Env HKT_THREADS. (default: the cores, capped by a cgroup CPU quota)")
+    var threads: Int?
     @Option(help: "Requests waiting for a worker at most; more get 503. Env HKT_QUEUE_DEPTH. (default: 32)")
     var queueDepth: Int?
     @Option(help: "Bytes held by queued requests at most. Env HKT_QUEUE_BYTES. (default: 512 MiB)")
@@ -68,6 +71,7 @@ struct Serve: AsyncParsableCommand {
         c.allowNoModel = noModel
         if noModel { c.weights = [] }
         c.queue.workers = try workers ?? Environment.int("HKT_WORKERS") ?? c.queue.workers
+        c.threads = try threads ?? Environment.int("HKT_THREADS") ?? CPUQuota.availableCores()
         c.queue.maxDepth = try queueDepth ?? Environment.int("HKT_QUEUE_DEPTH") ?? c.queue.maxDepth
         c.queue.maxBytes = try queueBytes ?? Environment.int("HKT_QUEUE_BYTES") ?? c.queue.maxBytes
         c.maxBodyBytes = try maxBody ?? Environment.int("HKT_MAX_BODY") ?? c.maxBodyBytes
@@ -80,6 +84,7 @@ struct Serve: AsyncParsableCommand {
         c.logFormat = logFormat ?? Environment.string("HKT_LOG_FORMAT") ?? c.logFormat
         c.logLevel = logLevel ?? Environment.string("HKT_LOG_LEVEL") ?? c.logLevel
         guard (1...64).contains(c.queue.workers) else { throw ValidationError("workers must be 1…64, got \(c.queue.workers)") }
+        guard (1...256).contains(c.threads) else { throw ValidationError("threads must be 1…256, got \(c.threads)") }
         guard c.queue.maxDepth >= 1 else { throw ValidationError("queue depth must be at least 1") }
         guard (0...65535).contains(c.port) else { throw ValidationError("port must be 0…65535, got \(c.port)") }
         return c
@@ -92,6 +97,7 @@ struct Serve: AsyncParsableCommand {
             return
         }
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
+        ComputeBudget.shared.cores = config.threads
         let logger = Logger(label: "hkt-serve")
 
         let service: InferenceService
