@@ -36,6 +36,11 @@ final class Connection: @unchecked Sendable {
     private(set) var closed = false
     private var requestsServed = 0
 
+    // HTTP/2 (h2c): the first bytes decide the protocol; then HTTP2Session takes the stream.
+    private var h2: HTTP2Session?
+    private var protocolKnown = false
+    private var sniffed: [UInt8] = []
+
     // Monotonic timestamps (ns) for the timeouts.
     private var headStart: UInt64
     private var lastRead: UInt64
@@ -114,9 +119,26 @@ final class Connection: @unchecked Sendable {
             let n = recv(fd, scratch.baseAddress, scratch.count, 0)
             if n > 0 {
                 if lingering || rejected { continue }  // discard until the peer closes
+                let chunk = UnsafeRawBufferPointer(start: scratch.baseAddress, count: n)
+                if let h2 {
+                    h2.receive(chunk)
+                    if closed { return }
+                    if n < scratch.count { break }
+                    continue
+                }
+                if !protocolKnown && sniffProtocol(chunk) {
+                    if closed { return }
+                    if n < scratch.count { break }
+                    continue
+                }
                 let now = monotonicNanos()
                 if !inFlight && parser.phase == .idle && requestsServed > 0 { headStart = now }
-                parser.append(UnsafeRawBufferPointer(start: scratch.baseAddress, count: n))
+                if sniffed.isEmpty {
+                    parser.append(chunk)
+                } else {
+                    parser.append(sniffed)
+                    sniffed = []
+                }
                 lastRead = now
                 if n < scratch.count { break }
                 if inFlight && parser.bufferedByteCount > Connection.maxBufferedWhileBusy { break }
@@ -126,6 +148,7 @@ final class Connection: @unchecked Sendable {
                 readEOF = true
                 cancelRead()
                 if lingering || rejected { close(); return }
+                if let h2 { h2.peerFinished(); return }
                 break
             }
             let e = errno
@@ -141,6 +164,64 @@ final class Connection: @unchecked Sendable {
         process()
     }
 
+    /// Buffers the first bytes until they match or miss the HTTP/2 preface. True when the
+    /// bytes were taken (still undecided, or handed to a new ``HTTP2Session``); false once the
+    /// connection is HTTP/1.x, with everything received so far left in `sniffed` for the parser.
+    private func sniffProtocol(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        sniffed.append(contentsOf: chunk)
+        let preface = HTTP2Session.preface
+        let k = min(sniffed.count, preface.count)
+        guard sniffed[0..<k].elementsEqual(preface[0..<k]) else {
+            protocolKnown = true
+            return false
+        }
+        if sniffed.count < preface.count { return true }
+        protocolKnown = true
+        let session = HTTP2Session(connection: self)
+        guard session.start() else {
+            context.logger.error("h2: nghttp2 session could not be created; closing", metadata: ["remote": "\(remote)"])
+            close()
+            return true
+        }
+        h2 = session
+        let bytes = sniffed
+        sniffed = []
+        bytes.withUnsafeBytes { session.receive($0) }
+        return true
+    }
+
+    /// `Upgrade: h2c`: answer 101 and continue as HTTP/2 with `request` as stream 1.
+    private func upgradeToHTTP2(_ request: HTTPRequest) -> Bool {
+        guard h2 == nil, !loop.draining, parser.bufferedByteCount == 0,
+              let settings = HTTP2Session.upgradeSettings(request) else { return false }
+        let session = HTTP2Session(connection: self)
+        guard session.start() else { return false }
+        h2 = session
+        protocolKnown = true
+        out.append(contentsOf: HTTP2Session.switchingProtocols)
+        if !session.upgrade(settings: settings, request: request) {
+            context.logger.debug("h2c upgrade rejected by nghttp2 (bad HTTP2-Settings)", metadata: ["remote": "\(remote)"])
+            finishAfterOutput()
+        }
+        return true
+    }
+
+    // MARK: - Used by HTTP2Session
+
+    /// Bytes queued but not yet sent.
+    var pendingOutputBytes: Int { out.count - outOffset }
+
+    func appendOutput(_ bytes: UnsafeRawBufferPointer) { out.append(contentsOf: bytes) }
+
+    func flushOutput() { flush() }
+
+    /// Close (with the usual linger) once everything queued is written.
+    func finishAfterOutput() {
+        if closed || closeAfterWrite { return }
+        closeAfterWrite = true
+        if out.count == outOffset { startLinger() } else { flush() }
+    }
+
     /// The peer finished sending: stop watching for input (level-triggered EOF would spin).
     private func cancelRead() {
         updateInterest()
@@ -150,7 +231,7 @@ final class Connection: @unchecked Sendable {
 
     /// Takes parser events until a request is in flight or more data is needed.
     private func process() {
-        if processing { return }
+        if processing || h2 != nil { return }
         processing = true
         defer { processing = false }
         while !inFlight && !closed && !closeAfterWrite && !lingering {
@@ -165,6 +246,7 @@ final class Connection: @unchecked Sendable {
                 respondToParseError(e)
                 return
             case .request(let req, let keepAlive):
+                if upgradeToHTTP2(req) { return }
                 dispatch(req, keepAlive: keepAlive)
             }
         }
@@ -365,7 +447,8 @@ final class Connection: @unchecked Sendable {
         outOffset = 0
         if wantWrite { updateInterest() }
         releaseStreamWaiter()
-        if closeAfterWrite { startLinger() }
+        if closeAfterWrite { startLinger(); return }
+        h2?.outputDrained()
     }
 
     /// After a final response: stop sending and discard what the peer still sends until it
@@ -396,6 +479,7 @@ final class Connection: @unchecked Sendable {
             return
         }
         if inFlight || rejected { return }
+        if let h2 { h2.checkTimeouts(now: now); return }
         switch parser.phase {
         case .idle:
             let limit = requestsServed == 0 ? c.headerTimeout : c.keepAliveTimeout
@@ -416,6 +500,7 @@ final class Connection: @unchecked Sendable {
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func drain() {
         if closed { return }
+        if let h2 { h2.drain(); return }
         if !inFlight && parser.phase == .idle && out.count == outOffset { close(); return }
         if lingering { close() }
     }
@@ -424,6 +509,7 @@ final class Connection: @unchecked Sendable {
         if closed { return }
         closed = true
         if let w = streamWaiter { streamWaiter = nil; w.resume(throwing: HTTPBodyWriterError.connectionClosed) }
+        h2?.teardown()
         loop.remove(self)
         if !rejected { context.connections.subtract(1, ordering: .relaxed) }
         Glibc.close(fd)
