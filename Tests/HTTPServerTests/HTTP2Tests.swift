@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 @testable import HTTPServer
@@ -152,5 +153,49 @@ struct HTTP2Tests {
         #expect(HTTP2Session.upgradeSettings(req) == [0, 3, 0, 0, 0, 0x64])
         req.headers["Connection"] = "Upgrade"
         #expect(HTTP2Session.upgradeSettings(req) == nil)
+    }
+
+    @Test func gracefulShutdownCompletesInFlightStream() async throws {
+        var config = HTTPServer.Configuration()
+        config.host = "127.0.0.1"
+        config.port = 0
+        var logger = Logger(label: "test.h2")
+        logger.logLevel = .warning
+        let server = HTTPServer(configuration: config, router: testRouter(), logger: logger)
+        try server.start()
+        let port = server.boundPort
+        async let slow = curl(["--http2-prior-knowledge", "-w", "|%{http_version}|%{http_code}", "http://127.0.0.1:\(port)/sleep?ms=600"])
+        try await Task.sleep(for: .milliseconds(200))
+        let t0 = Date()
+        await server.shutdown(deadline: .seconds(5))
+        let took = Date().timeIntervalSince(t0)
+        guard let r = try await slow else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "slept 600|2|200")
+        #expect(took >= 0.2 && took < 2, "shutdown took \(took) s")
+    }
+
+    @Test func idleConnectionGetsGoawayAndClose() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(200) }) { _, port in
+            let t0 = Date()
+            let frames = try await offThread { try rawFrames(port: port, send: Self.emptySettings) }
+            let took = Date().timeIntervalSince(t0)
+            let goaway = frames.first { $0.type == 0x7 }
+            #expect(goaway != nil, "frames: \(frames.map(\.type))")
+            if let g = goaway, g.payload.count >= 8 { #expect(g.payload[4...7].allSatisfy { $0 == 0 }, "NO_ERROR") }
+            #expect(took >= 0.15 && took < 2.5, "closed after \(took) s")
+        }
+    }
+
+    @Test func tooManyHeaderFieldsIs431() async throws {
+        try await withServer({ $0.limits.maxHeaderCount = 20 }) { _, port in
+            var args = ["--http2-prior-knowledge", "-w", "|%{http_code}"]
+            for i in 0..<30 { args += ["-H", "X-F\(i): v"] }
+            guard let r = try await curl(args + ["http://127.0.0.1:\(port)/healthz"]) else { return }
+            #expect(r.stdout.hasSuffix("|431"), "\(r.stdout) \(r.stderr)")
+            // The limit is per request: the next one on a fresh stream is fine.
+            guard let ok = try await curl(["--http2-prior-knowledge", "-w", "|%{http_code}", "http://127.0.0.1:\(port)/healthz"]) else { return }
+            #expect(ok.stdout.hasSuffix("|200"))
+        }
     }
 }
