@@ -60,7 +60,10 @@ enum HTTP2Callbacks {
 
     static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, _, ud in
         let h2 = session(ud)
-        if let s = h2.streams.removeValue(forKey: streamID) { s.failWriter() }
+        if let s = h2.streams.removeValue(forKey: streamID) {
+            h2.releaseBody(s)
+            s.failWriter()
+        }
         return 0
     }
 

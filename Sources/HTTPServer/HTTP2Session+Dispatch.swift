@@ -41,17 +41,32 @@ extension HTTP2Session {
     }
 
     func addBody(_ stream: HTTP2Stream, _ bytes: UnsafeBufferPointer<UInt8>) {
-        if stream.body.count + bytes.count > context.configuration.limits.maxBodyBytes {
+        let limit = context.configuration.limits.maxBodyBytes
+        if stream.body.count + bytes.count > limit {
             reject(stream, .bodyTooLarge)
             return
         }
+        // All streams together may buffer twice one maximal body: 100 concurrent uploads must
+        // not cost 100 times what one HTTP/1.1 connection can.
+        if bufferedBodyBytes + bytes.count > 2 * limit {
+            reject(stream, HTTPParseError(503, "too_much_upload_in_flight",
+                                          "too many concurrent request bodies on this connection; retry with fewer parallel uploads"))
+            return
+        }
+        bufferedBodyBytes += bytes.count
         stream.body.append(contentsOf: bytes)
+    }
+
+    /// Returns a stream's buffered body to the connection budget.
+    func releaseBody(_ stream: HTTP2Stream) {
+        bufferedBodyBytes -= stream.body.count
+        stream.body = []
     }
 
     /// Answers `error` on the stream and ignores what else arrives on it.
     func reject(_ stream: HTTP2Stream, _ error: HTTPParseError) {
         stream.rejected = true
-        stream.body = []
+        releaseBody(stream)
         guard !stream.dispatched else { return }
         stream.dispatched = true
         var req = HTTPRequest(method: stream.method.isEmpty ? "-" : stream.method, path: "-", version: "HTTP/2")
@@ -66,7 +81,7 @@ extension HTTP2Session {
         let limits = context.configuration.limits
         if stream.path.utf8.count > limits.maxURILength { reject(stream, .uriTooLong); return }
         var req = HTTPRequest(method: stream.method, headers: stream.headers, body: stream.body, version: "HTTP/2", target: stream.path)
-        stream.body = []
+        releaseBody(stream)
         let bytes = Array(stream.path.utf8)
         let q = bytes.firstIndex(of: 0x3F)
         let pathBytes = bytes[0..<(q ?? bytes.count)]

@@ -39,6 +39,8 @@ final class HTTP2Session {
     var resetCount = 0
     var resetWindowStart: UInt64 = 0
     var requestsServed = 0
+    /// Request body bytes buffered across this connection's unfinished streams.
+    var bufferedBodyBytes = 0
 
     init(connection: Connection) {
         self.connection = connection

@@ -82,8 +82,8 @@ struct HTTP2Tests {
     }
 
     /// Frames (type, stream id) the server sent until it closed the connection.
-    func rawFrames(port: Int, send bytes: [UInt8]) throws -> [(type: UInt8, stream: UInt32, payload: [UInt8])] {
-        let client = try TestClient(port: port, timeout: 3)
+    func rawFrames(port: Int, send bytes: [UInt8], timeout: Double = 3) throws -> [(type: UInt8, stream: UInt32, payload: [UInt8])] {
+        let client = try TestClient(port: port, timeout: timeout)
         try client.send(HTTP2Session.preface + bytes)
         var data: [UInt8] = []
         var tmp = [UInt8](repeating: 0, count: 65536)
@@ -196,6 +196,25 @@ struct HTTP2Tests {
             // The limit is per request: the next one on a fresh stream is fine.
             guard let ok = try await curl(["--http2-prior-knowledge", "-w", "|%{http_code}", "http://127.0.0.1:\(port)/healthz"]) else { return }
             #expect(ok.stdout.hasSuffix("|200"))
+        }
+    }
+
+    @Test func concurrentUploadsShareOneBodyBudget() async throws {
+        try await withServer({ $0.limits.maxBodyBytes = 1000 }) { _, port in
+            // Three unfinished POST streams of 900 bytes each: the third passes 2 × maxBodyBytes.
+            var bytes = Self.emptySettings
+            for sid: UInt8 in [1, 3, 5] {
+                // :method POST (3), :scheme http (6), :path / (4), :authority "a"; END_HEADERS only.
+                bytes += [0, 0, 6, 0x1, 0x4, 0, 0, 0, sid, 0x83, 0x86, 0x84, 0x41, 0x01, 0x61]
+                bytes += [0, 0x03, 0x84, 0x0, 0x0, 0, 0, 0, sid] + [UInt8](repeating: 0x78, count: 900)
+            }
+            let all = bytes
+            let frames = try await offThread { try rawFrames(port: port, send: all, timeout: 0.7) }
+            let answered = frames.filter { $0.type == 0x1 }.map(\.stream)
+            #expect(answered == [5], "only the stream over the budget is answered early: \(answered)")
+            if let h = frames.first(where: { $0.type == 0x1 }) {
+                #expect(h.payload.count >= 5 && Array(h.payload[2...4]) == Array("503".utf8), "status 503: \(h.payload)")
+            }
         }
     }
 }
