@@ -500,7 +500,7 @@ final class Connection: @unchecked Sendable {
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func drain() {
         if closed { return }
-        if let h2 { h2.drain(); return }
+        if let h2 { if lingering { close() } else { h2.drain() }; return }
         if !inFlight && parser.phase == .idle && out.count == outOffset { close(); return }
         if lingering { close() }
     }

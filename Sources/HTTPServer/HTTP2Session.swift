@@ -157,10 +157,20 @@ final class HTTP2Session {
         pump()
     }
 
-    /// Idle timeout: no open stream for `keepAliveTimeout` → GOAWAY and close.
+    /// Idle timeout: no open stream for `keepAliveTimeout` → GOAWAY and close. Streams that all
+    /// still wait for request bytes and get none for `bodyIdleTimeout` (h2 slowloris) → GOAWAY
+    /// and close too; streams whose handlers run are not timed out (as over HTTP/1.1).
     func checkTimeouts(now: UInt64) {
-        guard streams.isEmpty else { return }
         let c = context.configuration
+        if !streams.isEmpty {
+            if let session, streams.values.allSatisfy({ !$0.dispatched }), now &- lastActivity > c.bodyIdleTimeout.nanoseconds {
+                context.logger.debug("h2 request stalled; sending GOAWAY", metadata: ["remote": "\(remote)"])
+                _ = nghttp2_session_terminate_session(session, NGHTTP2_NO_ERROR.rawValue)
+                lastActivity = now
+                pump()
+            }
+            return
+        }
         let limit = requestsServed == 0 ? c.headerTimeout : c.keepAliveTimeout
         if now &- lastActivity > limit.nanoseconds {
             if !draining { drain() } else { connection?.close() }

@@ -217,4 +217,31 @@ struct HTTP2Tests {
             }
         }
     }
+
+    @Test func largeBodiesBeyondTheClientWindow() async throws {
+        try await withServer { _, port in
+            // 3 MB and a 1.6 MB streamed body: far beyond curl's stream window, so DATA waits
+            // for WINDOW_UPDATEs (and the streamed producer for the provider) several times.
+            guard let big = try await curl(["--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{size_download}|%{http_code}",
+                                             "http://127.0.0.1:\(port)/big?bytes=3000000"]) else { return }
+            #expect(big.stdout == "3000000|200", "\(big.stdout) \(big.stderr)")
+            guard let st = try await curl(["--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{size_download}|%{http_code}",
+                                            "http://127.0.0.1:\(port)/stream?pieces=200&size=8192"]) else { return }
+            #expect(st.stdout == "1638400|200", "\(st.stdout) \(st.stderr)")
+            guard let fail = try await curl(["--http2-prior-knowledge", "http://127.0.0.1:\(port)/stream?pieces=4&size=10&fail=1"]) else { return }
+            #expect(fail.status != 0, "a producer that throws resets the stream: the client sees an error")
+        }
+    }
+
+    @Test func stalledRequestBodyGetsGoaway() async throws {
+        try await withServer({ $0.bodyIdleTimeout = .milliseconds(200) }) { _, port in
+            // POST HEADERS without END_STREAM, then silence.
+            let bytes = Self.emptySettings + [0, 0, 6, 0x1, 0x4, 0, 0, 0, 1, 0x83, 0x86, 0x84, 0x41, 0x01, 0x61]
+            let t0 = Date()
+            let frames = try await offThread { try rawFrames(port: port, send: bytes, timeout: 3) }
+            let took = Date().timeIntervalSince(t0)
+            #expect(frames.contains { $0.type == 0x7 }, "frames: \(frames.map(\.type))")
+            #expect(took >= 0.15 && took < 2.5, "closed after \(took) s")
+        }
+    }
 }

@@ -56,6 +56,27 @@ check "HTTP/1.1 still served on the same port" test "$(curl -s --http1.1 -o /dev
 check "first frame not SETTINGS → GOAWAY(PROTOCOL_ERROR)" bash -c "frames 0000080600000000000101010101010101 | grep -q 'goaway=1'"
 check "DATA on stream 0 → GOAWAY(PROTOCOL_ERROR)" bash -c "frames 000000040000000000000001000000000041 | grep -q 'goaway=1'"
 
+# 300 connections of random frames after a valid preface + SETTINGS: the server must answer
+# GOAWAY or reset, never crash, and keep serving.
+python3 - "$PORT" <<'PY' >"$TMP/garbage.txt" 2>&1
+import os, random, socket, sys
+random.seed(44487)
+for i in range(300):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+    frames = b""
+    for _ in range(random.randint(1, 8)):
+        n = random.randint(0, 64)
+        frames += n.to_bytes(3, "big") + bytes([random.randint(0, 10), random.randint(0, 255)]) + random.randint(0, 7).to_bytes(4, "big") + os.urandom(n)
+    try:
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00" + frames)
+        while s.recv(65536): pass
+    except OSError:
+        pass
+    s.close()
+print("sent")
+PY
+check "300 random frame sequences: server still serves h2 and HTTP/1.1" bash -c "grep -q sent $TMP/garbage.txt && test \"\$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_code}' $URL/healthz)\" = 200 && test \"\$(curl -s -o /dev/null -w '%{http_code}' $URL/healthz)\" = 200"
+
 if command -v h2load >/dev/null; then
   h2load -n 2000 -c 4 -m 25 "$URL/healthz" >"$TMP/h2load.txt" 2>&1
   grep -E '^requests:|^status codes:' "$TMP/h2load.txt" | sed 's/^/        /'
