@@ -55,6 +55,7 @@ test-unit:
 # the OpenAPI contract (schemathesis, from pip), deploy/.
 test-live: release
 	bash Tests/live/http.sh $(BIN)
+	bash Tests/live/h2.sh $(BIN)
 	bash Tests/live/run.sh $(BIN)
 	bash Tests/contract/run.sh $(BIN)
 	bash Tests/deploy/run.sh $(BIN)
