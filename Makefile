@@ -49,7 +49,7 @@ test: deps test-unit test-live
 
 test-unit:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build
 
 # Live tests of the release binary over loopback: HTTP protocol, the service end to end,
 # the OpenAPI contract (schemathesis, from pip), deploy/.

@@ -74,10 +74,20 @@ struct HTTP2Tests {
     @Test func bodyOverLimitIs413() async throws {
         try await withServer({ $0.limits.maxBodyBytes = 1000 }) { _, port in
             let body = String(repeating: "x", count: 5000)
-            guard let r = try await curl(["--http2-prior-knowledge", "--data-binary", body, "-w", "|%{http_code}",
-                                           "http://127.0.0.1:\(port)/echo"]) else { return }
-            #expect(r.stdout.hasSuffix("|413"), "\(r.stdout) \(r.stderr)")
-            #expect(r.stdout.contains(#""code":"payload_too_large""#))
+            // The 413 is followed by RST_STREAM(NO_ERROR) while curl may still be sending; curl
+            // 7.88 then sometimes reports the reset instead of the answer it read (a client race),
+            // so a few attempts are allowed, and no attempt may show another status.
+            var answered = false
+            for _ in 0..<5 where !answered {
+                guard let r = try await curl(["--http2-prior-knowledge", "--data-binary", body, "-w", "|%{http_code}",
+                                               "http://127.0.0.1:\(port)/echo"]) else { return }
+                #expect(r.stdout.hasSuffix("|413") || r.stdout.hasSuffix("|000"), "\(r.stdout) \(r.stderr)")
+                if r.stdout.hasSuffix("|413") {
+                    answered = true
+                    #expect(r.stdout.contains(#""code":"payload_too_large""#))
+                }
+            }
+            #expect(answered)
         }
     }
 
