@@ -93,6 +93,8 @@ PY"
 else
   echo "  (skipped dataset end-to-end checks: $DATA not found)"
 fi
+# The queue and drain checks below need any decodable frame; a committed fixture will do.
+GOOD=${GOOD:-Tests/Fixtures/imaging/jpeg_1024x768.jpg}
 
 check "v2 server metadata" test "$(status GET /v2)" = 200
 check "v2 live" test "$(status GET /v2/health/live)" = 200
@@ -110,7 +112,7 @@ check "411 POST without length" bash -c "printf 'POST /v1/predict HTTP/1.1\r\nHo
 check "415 text/plain" test "$(status POST /v1/predict -H 'Content-Type: text/plain' --data-binary @README.md)" = 415
 printf 'GIF89a\x01\x00\x01\x00\x00\x00\x00;' > "$TMP/x.gif"
 check "415 GIF bytes" bash -c "test \"$(status POST /v1/predict --data-binary @$TMP/x.gif -H 'Content-Type: application/octet-stream')\" = 415 && grep -q unsupported $TMP/body"
-head -c 2000 "${GOOD:-README.md}" > "$TMP/trunc.png"
+cp Tests/Fixtures/imaging/png_truncated_half.png "$TMP/trunc.png"
 check "422 truncated PNG" test "$(status POST /v1/predict --data-binary @$TMP/trunc.png -H 'Content-Type: image/png')" = 422
 kill "$PID"; wait "$PID" 2>/dev/null
 
