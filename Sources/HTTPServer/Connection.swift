@@ -278,26 +278,18 @@ final class Connection: @unchecked Sendable {
         let http10 = req.version == "HTTP/1.0"
         switch context.routes.match(method: req.method, target: req.target, path: req.path) {
         case .notFound:
-            complete(request: req, keepAlive: keepAlive, response: .error(404, code: "not_found", message: "no route for \(req.path)"),
+            complete(request: req, keepAlive: keepAlive, response: .notFound(req),
                      pattern: nil, start: start, headOnly: headOnly, http10: http10)
         case .methodNotAllowed(let allow):
-            var r = HTTPResponse.error(405, code: "method_not_allowed", message: "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
-            r.headers.add(name: "Allow", value: allow.joined(separator: ", "))
-            complete(request: req, keepAlive: keepAlive, response: r, pattern: nil, start: start, headOnly: headOnly, http10: http10)
+            complete(request: req, keepAlive: keepAlive, response: .methodNotAllowed(req, allow: allow), pattern: nil,
+                     start: start, headOnly: headOnly, http10: http10)
         case .found(let handler, let pattern, let params, let execution):
             req.pathParameters = params
             let logger = context.logger
             let finalReq = req
             let loop = self.loop
             @Sendable func run() async -> HTTPResponse {
-                do {
-                    return try await handler(finalReq)
-                } catch let e as any HTTPResponseError {
-                    return e.response
-                } catch {
-                    logger.error("handler failed: \(error)", metadata: ["request_id": "\(finalReq.requestID)", "route": "\(pattern)"])
-                    return .error(500, code: "internal", message: "internal server error (request id \(finalReq.requestID))")
-                }
+                await Router.respond(with: handler, to: finalReq, pattern: pattern, logger: logger)
             }
             switch execution {
             case .task:

@@ -113,26 +113,17 @@ extension HTTP2Session {
         let headOnly = req.method == "HEAD"
         switch context.routes.match(method: req.method, target: req.target, path: req.path) {
         case .notFound:
-            complete(stream, request: req, response: .error(404, code: "not_found", message: "no route for \(req.path)"),
-                     pattern: nil, start: start, headOnly: headOnly)
+            complete(stream, request: req, response: .notFound(req), pattern: nil, start: start, headOnly: headOnly)
         case .methodNotAllowed(let allow):
-            var r = HTTPResponse.error(405, code: "method_not_allowed", message: "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
-            r.headers.add(name: "Allow", value: allow.joined(separator: ", "))
-            complete(stream, request: req, response: r, pattern: nil, start: start, headOnly: headOnly)
+            complete(stream, request: req, response: .methodNotAllowed(req, allow: allow), pattern: nil, start: start,
+                     headOnly: headOnly)
         case .found(let handler, let pattern, let params, let execution):
             req.pathParameters = params
             let logger = context.logger
             let finalReq = req
             let loop = self.loop
             @Sendable func run() async -> HTTPResponse {
-                do {
-                    return try await handler(finalReq)
-                } catch let e as any HTTPResponseError {
-                    return e.response
-                } catch {
-                    logger.error("handler failed: \(error)", metadata: ["request_id": "\(finalReq.requestID)", "route": "\(pattern)"])
-                    return .error(500, code: "internal", message: "internal server error (request id \(finalReq.requestID))")
-                }
+                await Router.respond(with: handler, to: finalReq, pattern: pattern, logger: logger)
             }
             let box = UncheckedBox(self, stream)
             switch execution {

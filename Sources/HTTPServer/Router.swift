@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// A handler: gets a complete request, returns a response or throws. Runs on Swift
@@ -42,6 +43,37 @@ public final class Router: Sendable {
 
     /// Resolves `request` against the current routes (for tests and for other protocols).
     public func match(_ request: HTTPRequest) -> RouteMatch { snapshot().match(method: request.method, target: request.target, path: request.path) }
+}
+
+extension Router {
+    /// Runs a matched handler for either protocol: a thrown `HTTPResponseError` renders itself,
+    /// anything else is logged and becomes a 500 that names the request id.
+    static func respond(with handler: HTTPHandler, to request: HTTPRequest, pattern: String, logger: Logger) async -> HTTPResponse {
+        do {
+            return try await handler(request)
+        } catch let e as any HTTPResponseError {
+            return e.response
+        } catch {
+            logger.error("handler failed: \(error)", metadata: ["request_id": "\(request.requestID)", "route": "\(pattern)"])
+            return .error(500, code: "internal", message: "internal server error (request id \(request.requestID))")
+        }
+    }
+}
+
+extension HTTPResponse {
+    /// 404 for a path no route matches.
+    static func notFound(_ request: HTTPRequest) -> HTTPResponse {
+        .error(404, code: "not_found", message: "no route for \(request.path)")
+    }
+
+    /// 405 with the `Allow` header listing the methods the path has.
+    static func methodNotAllowed(_ request: HTTPRequest, allow: [String]) -> HTTPResponse {
+        let methods = allow.joined(separator: ", ")
+        var r = HTTPResponse.error(405, code: "method_not_allowed",
+                                   message: "\(request.method) is not allowed on \(request.path); allowed: \(methods)")
+        r.headers.add(name: "Allow", value: methods)
+        return r
+    }
 }
 
 /// Where a handler starts running.
