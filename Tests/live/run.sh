@@ -149,6 +149,19 @@ printf 'not a safetensors file' > "$TMP/broken.safetensors"
 "$BIN" serve --port 0 --weights "$TMP/broken.safetensors" > "$TMP/broken.log" 2>&1; rc=$?
 check "bad weights stop start-up (exit $rc) naming the file" bash -c "test $rc -ne 0 && grep -q broken.safetensors $TMP/broken.log"
 
+echo "== SIGHUP reloads the weights; a bad file keeps the old model"
+mkdir -p "$TMP/reload"; cp "weights/$MODEL.safetensors" "$TMP/reload/"
+start_server reload --weights "$TMP/reload" || exit 1
+printf 'broken' > "$TMP/broken-new"; mv "$TMP/broken-new" "$TMP/reload/$MODEL.safetensors"
+kill -HUP "$PID"
+for _ in $(seq 100); do grep -q "reload failed" "$TMP/reload.log" && break; sleep 0.1; done
+check "failed reload is logged and the old model keeps serving" bash -c "grep -q 'reload failed' $TMP/reload.log && test \"\$(curl -s -o /dev/null -w '%{http_code}' $URL/readyz)\" = 200"
+cp "weights/$MODEL.safetensors" "$TMP/reload/"
+kill -HUP "$PID"
+for _ in $(seq 300); do grep -q "reload done" "$TMP/reload.log" && break; sleep 0.1; done
+check "good reload swaps the models" grep -q "reload done" "$TMP/reload.log"
+kill "$PID"; wait "$PID" 2>/dev/null
+
 echo "== SIGTERM drains in-flight requests"
 start_server drain --weights "weights/$MODEL.safetensors" || exit 1
 if [ -n "${GOOD:-}" ]; then
