@@ -118,7 +118,7 @@ public final class InferenceService: Sendable {
         }
         router.add("POST", "/admin/reload") { [self] request in
             guard let token = configuration.adminToken else {
-                throw ServiceError.modelNotFound("admin routes are disabled (start with --admin-token)")
+                throw ServiceError.routeDisabled("admin routes are disabled (start the server with --admin-token)")
             }
             try authorize(request, token: token)
             switch reload() {

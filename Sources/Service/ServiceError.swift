@@ -7,6 +7,8 @@ public enum ServiceError: Error, HTTPResponseError, CustomStringConvertible {
     case badRequest(String)
     case unauthorized
     case modelNotFound(String)
+    /// A route that exists but is switched off by configuration (e.g. admin without a token).
+    case routeDisabled(String)
     case lengthRequired
     case payloadTooLarge(String)
     case unsupportedMediaType(String)
@@ -20,7 +22,7 @@ public enum ServiceError: Error, HTTPResponseError, CustomStringConvertible {
         switch self {
         case .badRequest: 400
         case .unauthorized: 401
-        case .modelNotFound: 404
+        case .modelNotFound, .routeDisabled: 404
         case .lengthRequired: 411
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
@@ -36,6 +38,7 @@ public enum ServiceError: Error, HTTPResponseError, CustomStringConvertible {
         case .badRequest: "bad_request"
         case .unauthorized: "unauthorized"
         case .modelNotFound: "model_not_found"
+        case .routeDisabled: "not_found"
         case .lengthRequired: "length_required"
         case .payloadTooLarge: "payload_too_large"
         case .unsupportedMediaType: "unsupported_media_type"
@@ -49,7 +52,7 @@ public enum ServiceError: Error, HTTPResponseError, CustomStringConvertible {
 
     public var message: String {
         switch self {
-        case .badRequest(let m), .payloadTooLarge(let m), .unsupportedMediaType(let m),
+        case .badRequest(let m), .routeDisabled(let m), .payloadTooLarge(let m), .unsupportedMediaType(let m),
              .unprocessableImage(let m), .notReady(let m), .deadlineExceeded(let m), .inferenceFailed(let m):
             m
         case .unauthorized: "missing or wrong bearer token (send 'Authorization: Bearer <token>')"

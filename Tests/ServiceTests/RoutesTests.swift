@@ -163,3 +163,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(await call(guarded, "GET", "/healthz").status == 200)
     }
 }
+
+@Suite struct AdminRouteTests {
+    @Test func reloadWithoutAdminTokenIsDisabled() async throws {
+        var config = ServiceConfiguration()
+        config.allowNoModel = true
+        config.weights = []
+        let router = try InferenceService(configuration: config, logger: Logger(label: "test")).makeRouter()
+        let r = await call(router, "POST", "/admin/reload")
+        #expect(r.status == 404)
+        let error = try #require(try jsonObject(r)["error"] as? [String: Any])
+        #expect(error["code"] as? String == "not_found")
+        #expect((error["message"] as? String)?.contains("--admin-token") == true)
+    }
+}
